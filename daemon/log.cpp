@@ -1,0 +1,115 @@
+#include "daemon/log.hpp"
+
+#include <syslog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace vigil::daemon {
+
+std::string_view to_string(LogLevel level) {
+  switch (level) {
+    case LogLevel::error: return "error";
+    case LogLevel::warning: return "warning";
+    case LogLevel::notice: return "notice";
+    case LogLevel::info: return "info";
+    case LogLevel::debug: return "debug";
+  }
+  return "?";
+}
+
+void ConsoleSink::write(LogLevel level, std::string_view message) {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  localtime_r(&secs, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+  const auto level_text = to_string(level);
+  std::fprintf(stderr, "%s.%03d vigil[%d]: %.*s: %.*s\n", stamp, static_cast<int>(ms),
+               static_cast<int>(::getpid()), static_cast<int>(level_text.size()), level_text.data(),
+               static_cast<int>(message.size()), message.data());
+  std::fflush(stderr);
+}
+
+SyslogSink::SyslogSink() { ::openlog("vigil", LOG_PID | LOG_NDELAY, LOG_DAEMON); }
+SyslogSink::~SyslogSink() { ::closelog(); }
+
+void SyslogSink::write(LogLevel level, std::string_view message) {
+  int priority = LOG_DEBUG;
+  switch (level) {
+    case LogLevel::error: priority = LOG_ERR; break;
+    case LogLevel::warning: priority = LOG_WARNING; break;
+    case LogLevel::notice: priority = LOG_NOTICE; break;
+    case LogLevel::info: priority = LOG_INFO; break;
+    case LogLevel::debug: priority = LOG_DEBUG; break;
+  }
+  ::syslog(priority, "%.*s", static_cast<int>(message.size()), message.data());
+}
+
+Logger::Logger(std::unique_ptr<LogSink> sink, Settings settings)
+    : sink_(std::move(sink)), settings_(settings), writer_([this] { run_writer(); }) {}
+
+Logger::~Logger() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_writer_.notify_one();
+  writer_.join();
+}
+
+void Logger::log(LogLevel level, std::string message) {
+  if (!enabled(level)) return;
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() >= settings_.capacity) {
+      ++dropped_total_;
+      ++dropped_unreported_;
+      return;
+    }
+    queue_.push_back(Entry{level, std::move(message)});
+  }
+  wake_writer_.notify_one();
+}
+
+void Logger::flush() {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [this] { return queue_.empty() && !writing_ && dropped_unreported_ == 0; });
+}
+
+std::uint64_t Logger::dropped() const {
+  std::lock_guard lock(mutex_);
+  return dropped_total_;
+}
+
+void Logger::run_writer() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_writer_.wait(lock,
+                      [this] { return stopping_ || !queue_.empty() || dropped_unreported_ > 0; });
+    if (queue_.empty() && dropped_unreported_ == 0) return;  // stopping, nothing left
+    // Take the whole batch so producers find an empty queue while the sink works. The drops
+    // happened after everything in this batch was queued, so the report follows it.
+    std::deque<Entry> batch;
+    batch.swap(queue_);
+    const std::uint64_t dropped = dropped_unreported_;
+    dropped_unreported_ = 0;
+    writing_ = true;
+    lock.unlock();
+    for (const auto& e : batch) sink_->write(e.level, e.message);
+    if (dropped > 0) {
+      sink_->write(LogLevel::warning,
+                   std::to_string(dropped) + " messages dropped (log queue full)");
+    }
+    lock.lock();
+    writing_ = false;
+    if (queue_.empty() && dropped_unreported_ == 0) idle_.notify_all();
+  }
+}
+
+}  // namespace vigil::daemon

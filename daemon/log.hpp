@@ -1,0 +1,95 @@
+// Asynchronous logging. Producers (the loop) only append to a bounded in-memory queue; a
+// dedicated writer thread hands lines to a LogSink. A slow or stuck sink (syslog under
+// pressure, a blocked terminal) therefore never delays a timer. When the queue is full a
+// message is dropped and counted, and the writer later emits "N messages dropped".
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace vigil::daemon {
+
+// syslog's order: lower is more severe.
+enum class LogLevel : std::uint8_t { error, warning, notice, info, debug };
+
+std::string_view to_string(LogLevel level);
+
+// Where lines end up. write() runs on the writer thread only, one call at a time.
+class LogSink {
+ public:
+  virtual ~LogSink() = default;
+  virtual void write(LogLevel level, std::string_view message) = 0;
+};
+
+// "2024-01-31 12:00:00.123 vigil[42]: warning: message" on stderr.
+class ConsoleSink final : public LogSink {
+ public:
+  void write(LogLevel level, std::string_view message) override;
+};
+
+// syslog(3) with ident "vigil", LOG_PID, facility LOG_DAEMON.
+class SyslogSink final : public LogSink {
+ public:
+  SyslogSink();
+  ~SyslogSink() override;
+  SyslogSink(const SyslogSink&) = delete;
+  SyslogSink& operator=(const SyslogSink&) = delete;
+  void write(LogLevel level, std::string_view message) override;
+};
+
+class Logger {
+ public:
+  struct Settings {
+    std::size_t capacity{4096};          // queued messages before dropping
+    LogLevel max_level{LogLevel::info};  // -D raises it to debug
+  };
+
+  Logger(std::unique_ptr<LogSink> sink, Settings settings);
+  explicit Logger(std::unique_ptr<LogSink> sink) : Logger(std::move(sink), Settings{}) {}
+  // Writes what is still queued, then joins the writer.
+  ~Logger();
+  Logger(const Logger&) = delete;
+  Logger& operator=(const Logger&) = delete;
+
+  bool enabled(LogLevel level) const { return level <= settings_.max_level; }
+
+  // Never waits for the sink: at most a short critical section on the queue.
+  void log(LogLevel level, std::string message);
+  void error(std::string m) { log(LogLevel::error, std::move(m)); }
+  void warning(std::string m) { log(LogLevel::warning, std::move(m)); }
+  void notice(std::string m) { log(LogLevel::notice, std::move(m)); }
+  void info(std::string m) { log(LogLevel::info, std::move(m)); }
+  void debug(std::string m) { log(LogLevel::debug, std::move(m)); }
+
+  // Blocks the caller until every message queued so far has reached the sink. For shutdown
+  // and tests; never call it from the loop in normal operation.
+  void flush();
+
+  std::uint64_t dropped() const;  // total since start
+
+ private:
+  struct Entry {
+    LogLevel level;
+    std::string message;
+  };
+  void run_writer();
+
+  std::unique_ptr<LogSink> sink_;
+  const Settings settings_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_writer_;
+  std::condition_variable idle_;
+  std::deque<Entry> queue_;
+  std::uint64_t dropped_total_{};
+  std::uint64_t dropped_unreported_{};
+  bool writing_{false};
+  bool stopping_{false};
+  std::thread writer_;  // last: starts after every other member is ready
+};
+
+}  // namespace vigil::daemon

@@ -26,6 +26,8 @@ LoadResult load(const std::string& path, FileSource& source, const LoadOptions& 
   LoadResult r;
   PreprocessOptions pp_opt;
   pp_opt.config_id = options.config_id.empty() ? default_config_id() : options.config_id;
+  pp_opt.max_generated_lines = options.max_generated_lines;
+  pp_opt.max_line_bytes = options.max_line_bytes;
   Preprocessor pp(source, r.diagnostics, pp_opt);
   if (!pp.open(path)) return r;
   Parser parser(pp, r.diagnostics);

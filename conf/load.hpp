@@ -15,6 +15,9 @@ struct LoadOptions {
   // Host facts for warnings (an interface that does not exist here). Empty = don't check.
   std::vector<std::string> host_interfaces;
   bool check_host_interfaces{false};
+  // Bounds on what the preprocessor may generate (~SEQ/~LST lines, bytes of one line).
+  std::size_t max_generated_lines{1u << 22};
+  std::size_t max_line_bytes{1u << 20};
 };
 
 struct LoadResult {

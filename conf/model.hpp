@@ -92,7 +92,8 @@ struct GlobalDefs {
       enable_snmp_rfc, enable_snmp_rfcv2, enable_snmp_rfcv3, enable_snmp_keepalived;
   Setting<std::string> dbus_service_name, snmp_socket;
   Setting<long long> random_seed;
-  Setting<std::string> state_dump_file, stats_dump_file, json_dump_file;
+  Setting<std::string> state_dump_file, stats_dump_file, json_dump_file, reload_time_file;
+  Setting<bool> reload_repeat;
 };
 
 // ---- static addresses, routes and rules ---------------------------------------------------
@@ -102,7 +103,8 @@ struct IpAddressEntry {
   Prefix address;
   std::optional<IpAddress> broadcast, peer;
   std::string dev, scope, label;
-  bool no_track{false}, home{false}, nodad{false}, noprefixroute{false};
+  bool no_track{false}, home{false}, nodad{false}, noprefixroute{false}, use_vmac{false};
+  long long preferred_lft{-1};  // seconds; -1: forever (the default)
   std::string track_group;
   SourceLoc loc{};
 };
@@ -355,7 +357,7 @@ struct VirtualServer {
       delay_before_retry_us, warmup_us, connect_timeout_us;
   Setting<std::string> persistence_granularity, persistence_engine, virtualhost, ip_family,
       sorry_server_lvs_method;
-  Setting<bool> ops, alpha, omega, inhibit_on_failure, smtp_alert, ha_suspend,
+  Setting<bool> ops, hashed, alpha, omega, inhibit_on_failure, smtp_alert, ha_suspend,
       sorry_server_inhibit, one_packet, sh_port, sh_fallback, mh_port, mh_fallback, flag_1,
       flag_2, flag_3;
   Setting<Script> quorum_up, quorum_down;
@@ -390,7 +392,9 @@ struct BfdInstance {
   Located<std::string> name;
   Setting<IpAddress> neighbor_ip, source_ip;
   Setting<long long> min_rx, min_tx, idle_tx, multiplier, ttl, hoplimit, max_hops;
-  Setting<bool> passive;
+  Setting<bool> passive, vrrp, checker;
+  Setting<long long> weight;
+  Setting<bool> weight_reverse;
 };
 
 // ---- the whole file -------------------------------------------------------------------------

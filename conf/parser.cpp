@@ -163,7 +163,9 @@ void Parser::dispatch(const BlockSchema& schema, void* target, const Stmt& st) {
   const KeywordDef* def = schema.find(st.name());
   if (def == nullptr) {
     std::string msg = "unknown keyword " + quote(st.name()) + " in " + std::string(schema.name());
-    if (auto s = schema.suggest(st.name()); !s.empty()) msg += "; did you mean " + quote(s) + "?";
+    // Suggestions cost an edit distance per keyword: only for messages that will be shown.
+    if (diags_.all().size() < Diagnostics::kMaxStored && st.name().size() <= 64)
+      if (auto s = schema.suggest(st.name()); !s.empty()) msg += "; did you mean " + quote(s) + "?";
     warning(st.loc(), std::move(msg));
     if (st.has_block) skip_block(st);
     return;

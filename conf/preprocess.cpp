@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstdlib>
 #include <optional>
 
@@ -9,6 +10,8 @@
 
 namespace vigil::conf {
 namespace {
+
+__extension__ typedef __int128 Wide;  // ~SEQ bounds: any 64-bit values, no overflow
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -56,10 +59,13 @@ std::optional<long long> parse_int(std::string_view s) {
     base = 16;
     s.remove_prefix(2);
   }
-  long long v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+  unsigned long long mag = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), mag, base);
   if (s.empty() || ec != std::errc{} || p != s.data() + s.size()) return std::nullopt;
-  return neg ? -v : v;
+  constexpr unsigned long long kMax = static_cast<unsigned long long>(INT64_MAX);
+  if (mag > kMax + (neg ? 1 : 0)) return std::nullopt;
+  if (neg) return mag == kMax + 1 ? INT64_MIN : -static_cast<long long>(mag);
+  return static_cast<long long>(mag);
 }
 
 // Splits "a, {b, c}, d" at top-level commas.
@@ -88,7 +94,7 @@ std::vector<std::string_view> braced_list(std::string_view s) {
 }  // namespace
 
 Preprocessor::Preprocessor(FileSource& source, Diagnostics& diags, PreprocessOptions options)
-    : source_(source), diags_(diags), opt_(std::move(options)), rng_(std::random_device{}()) {
+    : source_(source), diags_(diags), opt_(std::move(options)) {
   if (!opt_.getenv) opt_.getenv = [](const char* n) -> const char* { return std::getenv(n); };
 }
 
@@ -137,6 +143,11 @@ bool Preprocessor::raw_line(File& f, std::string_view& line) {
     if (nl != std::string::npos) {
       line = std::string_view(f.text).substr(f.pos, nl - f.pos);
       f.pos = nl + 1;
+      if (line.size() > opt_.max_line_bytes) {
+        diags_.error(SourceLoc{f.line + 1, f.id, 1},
+                     "line longer than " + std::to_string(opt_.max_line_bytes) + " bytes");
+        line = line.substr(0, 0);
+      }
       return true;
     }
     if (f.eof) {
@@ -295,20 +306,22 @@ bool Preprocessor::try_sequence(std::string_view text, SourceLoc loc) {
       }
       n.push_back(*v);
     }
-    long long end = n.back();
-    long long start = n.size() >= 2 ? n[0] : (end >= 0 ? 1 : -1);
-    long long step = n.size() == 3 ? n[1] : (end >= start ? 1 : -1);
+    // 128-bit arithmetic: any 64-bit start, step and end are valid input.
+    const Wide end = n.back();
+    const Wide start = n.size() >= 2 ? n[0] : (end >= 0 ? 1 : -1);
+    const Wide step = n.size() == 3 ? n[1] : (end >= start ? 1 : -1);
     if (step == 0 || (step > 0 && start > end) || (step < 0 && start < end)) {
       diags_.error(loc, "~SEQ range never reaches its end");
       return true;
     }
-    const long long count = (end - start) / step + 1;
-    if (generated_ + static_cast<std::size_t>(count) > opt_.max_generated_lines) {
+    const Wide count = (end - start) / step + 1;
+    if (count > static_cast<Wide>(opt_.max_generated_lines - generated_)) {
       diags_.error(loc, "~SEQ/~LST would generate more than " +
                             std::to_string(opt_.max_generated_lines) + " lines");
       return true;
     }
-    for (long long v = start; step > 0 ? v <= end : v >= end; v += step) {
+    for (Wide k = 0; k < count; ++k) {
+      const auto v = static_cast<long long>(start + k * step);
       char buf[32];
       auto r = hex ? std::to_chars(buf, buf + sizeof buf, v, 16) : std::to_chars(buf, buf + sizeof buf, v);
       rounds.push_back({{std::string(args[0]), std::string(buf, r.ptr)}});
@@ -411,6 +424,10 @@ bool Preprocessor::builtin(std::string_view name, std::string& out, SourceLoc lo
       }
       lo = *a;
       hi = *b;
+    }
+    if (!rng_seeded_) {  // seeded on first use: most files never ask for ${_RANDOM}
+      rng_.seed(std::random_device{}());
+      rng_seeded_ = true;
     }
     out += std::to_string(std::uniform_int_distribution<long long>(lo, hi)(rng_));
   } else {

@@ -83,6 +83,7 @@ class Preprocessor {
   std::size_t generated_{0};
   std::size_t lines_read_{0};
   std::minstd_rand rng_;
+  bool rng_seeded_{false};
 };
 
 }  // namespace vigil::conf

@@ -285,6 +285,9 @@ const BlockSchema& global_defs_schema() {
       kw<&G::state_dump_file, Str>("state_dump_file", "where SIGUSR1 dumps state"),
       kw<&G::stats_dump_file, Str>("stats_dump_file", "where SIGUSR2 dumps stats"),
       kw<&G::json_dump_file, Str>("json_dump_file", "where SIGJSON dumps state"),
+      kw<&G::reload_time_file, Str>("reload_time_file", "file holding a time at which to reload"),
+      kw<&G::reload_repeat, Flag>("reload_repeat", "repeat the timed reload daily"),
+      alias<&G::checker_process_name, Str>("lvs_process_name", "checker_process_name"),
       accepted("vrrp_rlimit_rttime"), accepted("vrrp_rlimit_rtime"), accepted("checker_rlimit_rttime"),
       accepted("checker_rlimit_rtime"), accepted("bfd_rlimit_rttime"), accepted("bfd_rlimit_rtime"),
       accepted("vrrp_rt_priority"), accepted("checker_rt_priority"), accepted("bfd_rt_priority"),
@@ -295,7 +298,7 @@ const BlockSchema& global_defs_schema() {
       accepted("snmp_vs_stats_update_interval"), accepted("snmp_rs_stats_update_interval"),
       accepted("nftables_ipvs"), accepted("nftables_ipvs_start_fwmark"), accepted("nftables_ipvs_priority"),
       accepted("iproute_usr_dir"), accepted("iproute_etc_dir"), accepted("include_check"),
-      accepted("reload_check_config"), accepted("reload_time_file"), accepted("reload_repeat"),
+      accepted("reload_check_config"),
       accepted("reload_file"), accepted("data_use_instance"), accepted("json_version"),
       accepted("disable_local_igmp"), accepted("dbus_no_interface_name"), accepted("no_checker_emails"),
       accepted("rs_init_notifies"), accepted("timer_expired_backup"), accepted("thread_timer_expired"),
@@ -544,6 +547,28 @@ const BlockSchema& ssl_schema() {
   return s;
 }
 
+namespace {
+void h_bfd_weight(Parser& p, void* t, const Stmt& st) {
+  if (!p.want_args(st, 1, 2)) return;
+  auto w = p.integer(st, 0, -253, 253);
+  if (!w) return;
+  auto& b = as<BfdInstance>(t);
+  b.weight.assign(*w, st.loc());
+  if (st.argc() == 2) {
+    if (st.arg(1) == "reverse")
+      b.weight_reverse.assign(true, st.args[1].loc);
+    else
+      p.error(st.args[1].loc, "'weight' takes a number and optionally 'reverse'");
+  }
+}
+void d_bfd_weight(JsonWriter& j, std::string_view k, const void* t) {
+  const auto& b = as<BfdInstance>(t);
+  if (!b.weight.is_set()) return;
+  j.key(k).value(*b.weight);
+  if (b.weight_reverse.is_set()) j.key("reverse").value(true);
+}
+}  // namespace
+
 const BlockSchema& bfd_instance_schema() {
   using B = BfdInstance;
   static const BlockSchema s("bfd_instance", {
@@ -558,6 +583,9 @@ const BlockSchema& bfd_instance_schema() {
       kw<&B::ttl, Int<1, 255>>("ttl", "IPv4 TTL"),
       kw<&B::hoplimit, Int<1, 255>>("hoplimit", "IPv6 hop limit"),
       kw<&B::max_hops, Int<0, 255>>("max_hops", "hops allowed"),
+      kw<&B::vrrp, Flag>("vrrp", "send this session's events to VRRP only"),
+      kw<&B::checker, Flag>("checker", "send this session's events to the checkers only"),
+      custom("weight", &h_bfd_weight, &d_bfd_weight, "priority change: weight N [reverse]"),
       accepted("vrf"), accepted("multihop"),
   });
   return s;

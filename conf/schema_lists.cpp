@@ -72,6 +72,25 @@ void parse_address_list(Parser& p, const Stmt& st, std::vector<IpAddressEntry>& 
         e.noprefixroute = true;
       } else if (w == "no_track") {
         e.no_track = true;
+      } else if (w == "use_vmac") {
+        e.use_vmac = true;
+      } else if (w == "preferred_lft") {
+        if (auto v = value()) {
+          if (*v == "forever") {
+            e.preferred_lft = -1;
+          } else {
+            long long n = 0;
+            bool ok = !v->empty() && v->size() <= 10;
+            for (char ch : *v) {
+              if (ch < '0' || ch > '9') ok = false;
+              n = n * 10 + (ch - '0');
+            }
+            if (ok)
+              e.preferred_lft = n;
+            else
+              p.error(item.args[i].loc, "preferred_lft takes seconds or 'forever', not " + q(*v));
+          }
+        }
       } else if (w == "autojoin" || w == "mngtmpaddr") {
         // accepted address flags with no effect on a VIP we own
       } else {
@@ -97,6 +116,8 @@ void dump_address_list(JsonWriter& j, const std::vector<IpAddressEntry>& v) {
     if (e.nodad) j.key("nodad").value(true);
     if (e.noprefixroute) j.key("noprefixroute").value(true);
     if (!e.track_group.empty()) j.key("track_group").value(e.track_group);
+    if (e.use_vmac) j.key("use_vmac").value(true);
+    if (e.preferred_lft >= 0) j.key("preferred_lft").value(e.preferred_lft);
     j.end_object();
   }
   j.end_array();

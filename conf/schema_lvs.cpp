@@ -473,6 +473,7 @@ const BlockSchema& virtual_server_schema() {
       kw<&VS::omega, Flag>("omega", "notify on shutdown"),
       kw<&VS::ha_suspend, Flag>("ha_suspend", "suspend checks while the VIP is absent"),
       kw<&VS::ops, Flag>("ops", "one-packet scheduling"),
+      kw<&VS::hashed, Flag>("hashed", "hash the persistence by the source port too (IPVS flag)"),
       kw<&VS::virtualhost, Str>("virtualhost", "default Host: for HTTP checks"),
       kw<&VS::smtp_alert, Flag>("smtp_alert", "send email on changes"),
       kw<&VS::retry, Int<0, 1000000>>("retry", "default retries of the checks"),

@@ -166,7 +166,10 @@ const BlockSchema& vrrp_instance_schema() {
       kw<&VI::notify, ScriptP>("notify", "script run on every change, with TYPE NAME STATE PRIORITY"),
       accepted("debug", "debug level"),
       accepted("lvs_sync_daemon_interface", "deprecated: use global_defs lvs_sync_daemon"),
-      accepted("no_virtual_ipaddress"),
+      kw<&VI::v3_checksum_as_v2, Flag>("v3_checksum_as_v2", "VRRPv3 IPv4 checksum without pseudo-header"),
+      accepted("no_virtual_ipaddress"), accepted("vmac_garp_intvl"), accepted("linkbeat_use_polling"),
+      accepted("timer_expired_backup"), accepted("owner_ignore_adverts"), accepted("auth_hmac"),
+      accepted("active_key"), accepted("anti_replay"), accepted("time_window"), accepted("mode"),
   });
   return s;
 }
@@ -191,6 +194,7 @@ const BlockSchema& vrrp_sync_group_schema() {
       kw<&SG::smtp_alert, Flag>("smtp_alert", "send email on group changes"),
       kw<&SG::global_tracking, Flag>("global_tracking", "deprecated: members share tracking"),
       kw<&SG::sync_group_tracking_weight, Flag>("sync_group_tracking_weight", "allow weighted tracking in groups"),
+      accepted("notify_priority_changes"),
   });
   return s;
 }

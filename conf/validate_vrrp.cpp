@@ -198,6 +198,21 @@ void validate_vrrp(Config& c, Diagnostics& d, const LoadOptions& opt) {
         d.error(m.loc, "vrrp_sync_group " + q(sg.name.value) + " refers to undefined vrrp_instance " + q(m.value));
         continue;
       }
+      // keepalived ignores weighted tracking of a group member unless the group allows it.
+      if (!sg.sync_group_tracking_weight.is_set() || !*sg.sync_group_tracking_weight) {
+        for (const auto* list : {&it->track_script, &it->track_interface, &it->track_file,
+                                 &it->track_process, &it->track_bfd})
+          for (const auto& t : *list) {
+            std::optional<long long> w = t.weight;
+            if (!w && list == &it->track_script)
+              for (const auto& scr : c.vrrp_scripts)
+                if (scr.name.value == t.name && scr.weight.is_set()) w = *scr.weight;
+            if (w && *w != 0)
+              d.warning(t.loc, "weight of tracked " + q(t.name) + " is ignored: vrrp_instance " +
+                                   q(m.value) + " is in vrrp_sync_group " + q(sg.name.value) +
+                                   " (set sync_group_tracking_weight to allow it)");
+          }
+      }
       auto [pos, fresh] = member_of.emplace(m.value, sg.name.value);
       if (!fresh)
         d.error(m.loc, "vrrp_instance " + q(m.value) + " is already in vrrp_sync_group " + q(pos->second));

@@ -138,6 +138,34 @@ inline KeywordDef accepted(std::string_view name, std::string_view summary = {})
   return KeywordDef{name, Support::accepted, nullptr, summary, nullptr};
 }
 
+// `weight N [reverse]`, into C::weight and C::weight_reverse (tracking blocks, FILE_CHECK,
+// BFD_CHECK, bfd_instance).
+template <class C, long long Lo, long long Hi>
+void set_weight(Parser& p, void* target, const Stmt& st) {
+  if (!p.want_args(st, 1, 2)) return;
+  auto w = p.integer(st, 0, Lo, Hi);
+  if (!w) return;
+  auto& obj = *static_cast<C*>(target);
+  obj.weight.assign(*w, st.loc());
+  if (st.argc() == 2) {
+    if (st.arg(1) == "reverse")
+      obj.weight_reverse.assign(true, st.args[1].loc);
+    else
+      p.error(st.args[1].loc, "'weight' takes a number and optionally 'reverse'");
+  }
+}
+template <class C>
+void dump_weight(JsonWriter& j, std::string_view key, const void* target) {
+  const auto& obj = *static_cast<const C*>(target);
+  if (!obj.weight.is_set()) return;
+  j.key(key).value(obj.weight.value);
+  if (obj.weight_reverse.is_set()) j.key("reverse").value(obj.weight_reverse.value);
+}
+template <class C, long long Lo = -254, long long Hi = 254>
+KeywordDef weight(std::string_view summary = "priority change: weight N [reverse]") {
+  return KeywordDef{"weight", Support::modelled, &set_weight<C, Lo, Hi>, summary, &dump_weight<C>};
+}
+
 // Helpers for custom handlers.
 template <class T>
 T& as(void* p) {

@@ -191,6 +191,7 @@ struct VrrpInstance {
   Setting<Script> notify_master, notify_backup, notify_fault, notify_stop, notify_deleted,
       notify, notify_master_rx_lower_pri;
   Setting<std::string> sync_group;  // filled in by validation from vrrp_sync_group
+  Setting<std::string> lvs_sync_daemon_interface;  // deprecated: global lvs_sync_daemon
 };
 
 struct VrrpSyncGroup {

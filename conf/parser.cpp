@@ -127,6 +127,15 @@ void Parser::skip_block(const Stmt& st) {
   }
 }
 
+void Parser::skip_stray_open(const Token& open) {
+  error(open.loc, "unexpected '{' without a keyword");
+  Stmt dummy;
+  dummy.has_block = true;
+  dummy.block_loc = open.loc;
+  advance();
+  skip_block(dummy);
+}
+
 void Parser::statements(const BlockSchema& schema, void* target, bool nested, SourceLoc open_loc) {
   for (;;) {
     const Token* t = peek();
@@ -141,12 +150,7 @@ void Parser::statements(const BlockSchema& schema, void* target, bool nested, So
       continue;
     }
     if (t->kind == TokKind::open) {
-      error(t->loc, "unexpected '{' without a keyword");
-      Stmt dummy;
-      dummy.has_block = true;
-      dummy.block_loc = t->loc;
-      advance();
-      skip_block(dummy);
+      skip_stray_open(*t);
       continue;
     }
     Stmt& st = stmt_at(depth_);

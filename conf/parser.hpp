@@ -87,6 +87,8 @@ class Parser {
   template <class F>
   void parse_items(const Stmt& st, F&& on_item);
   void skip_block(const Stmt& st);
+  // A '{' with no keyword before it: reported, and its block skipped.
+  void skip_stray_open(const Token& open);
 
   Diagnostics& diags() { return diags_; }
   void error(SourceLoc loc, std::string msg) { diags_.error(loc, std::move(msg)); }
@@ -145,12 +147,7 @@ void Parser::parse_items(const Stmt& st, F&& on_item) {
       break;
     }
     if (t->kind == TokKind::open) {
-      error(t->loc, "unexpected '{'");
-      Stmt dummy;
-      dummy.has_block = true;
-      dummy.block_loc = t->loc;
-      advance();
-      skip_block(dummy);
+      skip_stray_open(*t);
       continue;
     }
     Stmt& item = stmt_at(depth_);

@@ -547,28 +547,6 @@ const BlockSchema& ssl_schema() {
   return s;
 }
 
-namespace {
-void h_bfd_weight(Parser& p, void* t, const Stmt& st) {
-  if (!p.want_args(st, 1, 2)) return;
-  auto w = p.integer(st, 0, -253, 253);
-  if (!w) return;
-  auto& b = as<BfdInstance>(t);
-  b.weight.assign(*w, st.loc());
-  if (st.argc() == 2) {
-    if (st.arg(1) == "reverse")
-      b.weight_reverse.assign(true, st.args[1].loc);
-    else
-      p.error(st.args[1].loc, "'weight' takes a number and optionally 'reverse'");
-  }
-}
-void d_bfd_weight(JsonWriter& j, std::string_view k, const void* t) {
-  const auto& b = as<BfdInstance>(t);
-  if (!b.weight.is_set()) return;
-  j.key(k).value(*b.weight);
-  if (b.weight_reverse.is_set()) j.key("reverse").value(true);
-}
-}  // namespace
-
 const BlockSchema& bfd_instance_schema() {
   using B = BfdInstance;
   static const BlockSchema s("bfd_instance", {
@@ -585,7 +563,7 @@ const BlockSchema& bfd_instance_schema() {
       kw<&B::max_hops, Int<0, 255>>("max_hops", "hops allowed"),
       kw<&B::vrrp, Flag>("vrrp", "send this session's events to VRRP only"),
       kw<&B::checker, Flag>("checker", "send this session's events to the checkers only"),
-      custom("weight", &h_bfd_weight, &d_bfd_weight, "priority change: weight N [reverse]"),
+      weight<B, -253, 253>(),
       accepted("vrf"), accepted("multihop"),
   });
   return s;

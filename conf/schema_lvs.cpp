@@ -320,28 +320,6 @@ struct DnsTypeP : Str {
   }
 };
 
-// FILE_CHECK / BFD_CHECK: weight N [reverse]
-template <class C>
-void h_check_weight(Parser& p, void* t, const Stmt& st) {
-  if (!p.want_args(st, 1, 2)) return;
-  auto w = p.integer(st, 0, -254, 254);
-  if (!w) return;
-  auto& c = as<C>(t);
-  c.weight.assign(*w, st.loc());
-  if (st.argc() == 2) {
-    if (st.arg(1) == "reverse")
-      c.weight_reverse.assign(true, st.args[1].loc);
-    else
-      p.error(st.args[1].loc, "'weight' takes a number and optionally 'reverse'");
-  }
-}
-template <class C>
-void d_check_weight(JsonWriter& j, std::string_view k, const void* t) {
-  const auto& c = as<C>(t);
-  if (!c.weight.is_set()) return;
-  j.key(k).value(c.weight.value);
-  if (c.weight_reverse.is_set()) j.key("reverse").value(true);
-}
 
 
 }  // namespace
@@ -405,11 +383,11 @@ const BlockSchema& checker_schema(std::size_t index) {
       BlockSchema("PING_CHECK", common_check_keywords()),
       BlockSchema("FILE_CHECK", {
           kw<&FileCheck::track_file, Str>("track_file", "the track_file to follow"),
-          custom("weight", &h_check_weight<FileCheck>, &d_check_weight<FileCheck>, "weight N [reverse]"),
+          weight<FileCheck>("weight N [reverse]"),
       }),
       BlockSchema("BFD_CHECK", {
           kw<&BfdCheck::name, Str>("name", "the bfd_instance to follow"),
-          custom("weight", &h_check_weight<BfdCheck>, &d_check_weight<BfdCheck>, "weight N [reverse]"),
+          weight<BfdCheck>("weight N [reverse]"),
       }),
   };
   return schemas[index];

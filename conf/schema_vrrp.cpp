@@ -165,7 +165,8 @@ const BlockSchema& vrrp_instance_schema() {
       kw<&VI::notify_deleted, ScriptP>("notify_deleted", "script run when removed by a reload"),
       kw<&VI::notify, ScriptP>("notify", "script run on every change, with TYPE NAME STATE PRIORITY"),
       accepted("debug", "debug level"),
-      accepted("lvs_sync_daemon_interface", "deprecated: use global_defs lvs_sync_daemon"),
+      KeywordDef{"lvs_sync_daemon_interface", Support::deprecated,
+                 &set_field<&VI::lvs_sync_daemon_interface, Str>, "lvs_sync_daemon (global_defs)", nullptr},
       kw<&VI::v3_checksum_as_v2, Flag>("v3_checksum_as_v2", "VRRPv3 IPv4 checksum without pseudo-header"),
       accepted("no_virtual_ipaddress"), accepted("vmac_garp_intvl"), accepted("linkbeat_use_polling"),
       accepted("timer_expired_backup"), accepted("owner_ignore_adverts"), accepted("auth_hmac"),
@@ -213,28 +214,6 @@ void d_script_user(JsonWriter& j, std::string_view k, const void* t) {
   j.key(k).value(u->user + (u->group.empty() ? "" : " " + u->group));
 }
 
-// weight N [reverse]
-template <class C>
-void h_weight(Parser& p, void* t, const Stmt& st) {
-  if (!p.want_args(st, 1, 2)) return;
-  auto w = p.integer(st, 0, -254, 254);
-  if (!w) return;
-  auto& obj = as<C>(t);
-  obj.weight.assign(*w, st.loc());
-  if (st.argc() == 2) {
-    if (st.arg(1) == "reverse")
-      obj.weight_reverse.assign(true, st.args[1].loc);
-    else
-      p.error(st.args[1].loc, "'weight' takes a number and optionally 'reverse'");
-  }
-}
-template <class C>
-void d_weight(JsonWriter& j, std::string_view k, const void* t) {
-  const auto& obj = as<C>(t);
-  if (!obj.weight.is_set()) return;
-  j.key(k).value(obj.weight.value);
-  if (obj.weight_reverse.is_set()) j.key("reverse").value(obj.weight_reverse.value);
-}
 
 // `script` in vrrp_script: the whole line is the command (quoted or not).
 void h_vscript(Parser& p, void* t, const Stmt& st) {
@@ -255,7 +234,7 @@ const BlockSchema& vrrp_script_schema() {
       custom("script", &h_vscript, &d_vscript, "command to run; exit 0 means up"),
       kw<&VS_::interval_us, Timer<1, 86400000>>("interval", "seconds between runs"),
       kw<&VS_::timeout_us, Timer<1, 86400000>>("timeout", "seconds before a run counts as failed"),
-      custom("weight", &h_weight<VS_>, &d_weight<VS_>, "priority change: weight N [reverse]"),
+      weight<VS_>("priority change: weight N [reverse]"),
       kw<&VS_::rise, Int<1, 1000000>>("rise", "successes before up"),
       kw<&VS_::fall, Int<1, 1000000>>("fall", "failures before down"),
       custom("user", &h_script_user, &d_script_user, "user [group] to run as"),
@@ -288,7 +267,7 @@ void d_init_file(JsonWriter& j, std::string_view k, const void* t) {
 const BlockSchema& track_file_schema() {
   static const BlockSchema s("track_file", {
       kw<&TF::file, Str>("file", "the file whose number is tracked"),
-      custom("weight", &h_weight<TF>, &d_weight<TF>, "multiplier: weight N [reverse]"),
+      weight<TF>("multiplier: weight N [reverse]"),
       custom("init_file", &h_init_file, &d_init_file, "create the file: init_file [VALUE] [overwrite]"),
   });
   return s;
@@ -302,7 +281,7 @@ const BlockSchema& track_process_schema() {
   static const BlockSchema s("vrrp_track_process", {
       kw<&TP::process, Str>("process", "process name to look for"),
       kw<&TP::param_match, Str>("param_match", "how parameters are matched"),
-      custom("weight", &h_weight<TP>, &d_weight<TP>, "priority change: weight N [reverse]"),
+      weight<TP>("priority change: weight N [reverse]"),
       kw<&TP::quorum, Int<1, 65535>>("quorum", "processes needed to be up"),
       kw<&TP::quorum_max, Int<1, 65535>>("quorum_max", "processes allowed at most"),
       kw<&TP::fork_delay_us, Timer<0, 3600000>>("fork_delay", "seconds before counting a new process"),

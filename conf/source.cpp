@@ -67,29 +67,16 @@ Result<std::unique_ptr<Reader>, std::string> DiskSource::open(const std::string&
 }
 
 Result<std::string, std::string> DiskSource::read(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return unexpected(std::string(std::strerror(errno)));
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    return unexpected(std::string("is a directory"));
-  }
+  auto reader = open(path);
+  if (!reader) return unexpected(reader.error());
   std::string out;
-  if (st.st_size > 0) out.reserve(static_cast<std::size_t>(st.st_size));
   char buf[65536];
   for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int e = errno;
-      ::close(fd);
-      return unexpected(std::string(std::strerror(e)));
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
+    auto n = (*reader)->read(buf, sizeof buf);
+    if (!n) return unexpected(n.error());
+    if (*n == 0) return out;
+    out.append(buf, *n);
   }
-  ::close(fd);
-  return out;
 }
 
 std::vector<std::string> DiskSource::glob(const std::string& pattern) {

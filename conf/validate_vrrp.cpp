@@ -225,6 +225,22 @@ void validate_vrrp(Config& c, Diagnostics& d, const LoadOptions& opt) {
     check_refs(c, sg.track_bfd, "track_bfd", d);
   }
 
+  // The deprecated per-instance form becomes the global one (keepalived does the same).
+  for (const auto& vi : c.vrrp_instances) {
+    if (!vi.lvs_sync_daemon_interface.is_set()) continue;
+    if (c.global.lvs_sync_daemon.is_set()) {
+      d.warning(vi.lvs_sync_daemon_interface.loc,
+                "lvs_sync_daemon_interface is ignored: global_defs has lvs_sync_daemon");
+      continue;
+    }
+    d.warning(vi.lvs_sync_daemon_interface.loc,
+              "lvs_sync_daemon_interface is deprecated; read as global_defs lvs_sync_daemon " +
+                  *vi.lvs_sync_daemon_interface + " " + vi.name.value);
+    LvsSyncDaemon sd;
+    sd.interface = *vi.lvs_sync_daemon_interface;
+    sd.instance = vi.name.value;
+    c.global.lvs_sync_daemon.assign(sd, vi.lvs_sync_daemon_interface.loc);
+  }
   if (c.global.lvs_sync_daemon.is_set()) {
     const auto& sd = *c.global.lvs_sync_daemon;
     if (!sd.instance.empty() && !defined(c.vrrp_instances, sd.instance))

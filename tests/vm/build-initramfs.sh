@@ -99,7 +99,7 @@ header() {
     echo "kver $KVER"
     echo "script $(sha256sum < "$HERE/build-initramfs.sh" | cut -c1-64)"
     echo "init $(sha256sum < "$HERE/init" | cut -c1-64)"
-    echo "extra_bins $(echo $EXTRA_BINS)"
+    echo "extra_bins $(printf "%s " $EXTRA_BINS)"
     echo "kernel $(stat -L -c '%n %s %Y' "/boot/vmlinuz-$KVER")"
     echo "moddep $(stat -L -c '%n %s %Y' "$MODDIR/modules.dep" "$MODDIR/modules.order" | tr '\n' ' ')"
 }

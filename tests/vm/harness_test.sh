@@ -1,17 +1,14 @@
 #!/usr/bin/env bash
-# harness_test.sh - self-test of vm-run.sh's promises, in 3 boots (~12 s under TCG):
+# harness_test.sh - self-test of vm-run.sh's promises, in 3 boots (~10 s under TCG):
 # byte-exact stdout, separate stderr, exit status, working directory, read-write share,
 # time limit -> 124, VM death -> 125, usage error -> 2. Run it after changing the harness.
 # Exit 0 pass, 1 fail, 77 skipped.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-source "$HERE/../lib.sh"
-[[ $(id -u) -eq 0 ]] || skip "needs root (run as root)"
-command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "qemu-system-x86_64 not installed (run scripts/setup.sh)"
-compgen -G '/boot/vmlinuz-*' >/dev/null || skip "no /boot/vmlinuz-* kernel (run scripts/setup.sh)"
+source "$HERE/vm_lib.sh"
+vm_need
 
-V=$HERE/vm-run.sh
+V=$VM_RUN
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 failed=0
@@ -19,7 +16,7 @@ check() { # check NAME GOT WANT
     if [[ $2 == "$3" ]]; then echo "PASS: $1"; else echo "FAIL: $1 (got '$2', want '$3')"; failed=1; fi
 }
 
-"$HERE/build-initramfs.sh" -q || fail "build-initramfs.sh failed"
+"$VM_BUILD_IMAGES" -q || fail "build-initramfs.sh failed"
 
 # 1. one boot: 1 MB of binary on stdout, a line on stderr, a file written, status 42
 head -c 1000000 /dev/urandom > "$T/blob"

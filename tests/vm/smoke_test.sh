@@ -6,15 +6,8 @@
 # Exit 0 pass, 1 fail, 77 skipped (no root, or qemu/kernel/tools missing).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-source "$HERE/../lib.sh"
-
-[[ $(id -u) -eq 0 ]] || skip "needs root (run as root)"
-command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "qemu-system-x86_64 not installed (run scripts/setup.sh)"
-compgen -G '/boot/vmlinuz-*' >/dev/null || skip "no /boot/vmlinuz-* kernel (run scripts/setup.sh)"
-for t in busybox dash ipvsadm ip nft cpio lz4 depmod modprobe python3; do
-    command -v "$t" >/dev/null 2>&1 || skip "'$t' not installed (run scripts/setup.sh)"
-done
+source "$HERE/vm_lib.sh"
+vm_need
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -22,12 +15,12 @@ now() { date +%s.%N; }
 secs() { awk "BEGIN {printf \"%.1f\", $(now) - $1}"; }
 
 t0=$(now)
-"$HERE/build-initramfs.sh" || fail "build-initramfs.sh failed"
+"$VM_BUILD_IMAGES" || fail "build-initramfs.sh failed"
 echo "images ready in $(secs "$t0") s"
 
 t0=$(now)
 set +e
-"$HERE/vm-run.sh" -t 120 -s "$tmp" "$REPO" sh tests/vm/smoke_guest.sh "$tmp" > "$tmp/out" 2> "$tmp/err"
+"$VM_RUN" -t 120 -s "$tmp" "$VM_REPO" sh tests/vm/smoke_guest.sh "$tmp" > "$tmp/out" 2> "$tmp/err"
 rc=$?
 set -e
 echo "VM run: $(secs "$t0") s, exit status $rc"
@@ -41,6 +34,6 @@ echo "---"
 grep -qx '== all passed' "$tmp/out" || fail "the guest did not get to the end"
 [[ $(cat "$tmp/err") == "smoke: stderr relay" ]] || fail "stderr is not exactly the guest's stderr"
 grep -q 'stderr relay' "$tmp/out" && fail "stderr leaked into stdout"
-[[ $(cat "$tmp/from-guest" 2>/dev/null) == "$(cat "${VIGIL_VM_IMAGES:-$REPO/build/vm}/kver")" ]] ||
+[[ $(cat "$tmp/from-guest" 2>/dev/null) == "$(cat "${VIGIL_VM_IMAGES:-$VM_REPO/build/vm}/kver")" ]] ||
     fail "the guest's file in the extra share is missing or wrong"
 echo "PASS: vm_smoke"

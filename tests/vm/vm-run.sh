@@ -161,12 +161,12 @@ start_relay() { # start_relay NAME CMD...: CMD reads the guest->host FIFO on its
     RELAYS+=($!)
 }
 stop_relays() { # after qemu is gone: unblock relays that never saw a writer, then reap them
-    local f i pid
+    local f pid
     for f in "$CTL"/*.out; do
         [ -p "$f" ] && { exec 3<>"$f"; exec 3>&-; }
     done
     for pid in "${RELAYS[@]}"; do
-        for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done

@@ -188,6 +188,7 @@ bool Preprocessor::read_physical(File& f, std::string& out, SourceLoc& loc) {
     ++f.line;
     ++lines_read_;
     if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+    if (f.line == 1 && raw.starts_with("\xEF\xBB\xBF")) raw.remove_prefix(3);  // UTF-8 BOM
     if (first) {
       loc = SourceLoc{f.line, f.id, 1};
       joined_by_newline = looks_like_definition(raw);

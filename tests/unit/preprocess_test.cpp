@@ -78,6 +78,10 @@ TEST(Preprocess, MultiLineParametersWithDefinitionsInside) {
                             "}", "real_server 10.0.0.2 80 {", "weight 2", "}", "}"}));
 }
 
+TEST(Preprocess, ByteOrderMarkIsIgnored) {
+  EXPECT_EQ(lines("\xEF\xBB\xBFglobal_defs {\n}\n"), (V{"global_defs {", "}"}));
+}
+
 TEST(Preprocess, LineContinuation) {
   EXPECT_EQ(lines("notify_master \\\n  /bin/script\n"), (V{"notify_master /bin/script"}));
 }

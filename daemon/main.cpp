@@ -1,13 +1,17 @@
 // vigil: a keepalived-compatible VRRP and IPVS director.
 #include <iostream>
+#include <string_view>
 
 #include "conf/source.hpp"
 #include "daemon/config.hpp"
+#include "daemon/ipvs_cli.hpp"
 #include "daemon/options.hpp"
 #include "daemon/run.hpp"
 
 int main(int argc, char** argv) {
   using namespace vigil::daemon;
+  // `vigil ipvs ...`: the one-shot IPVS commands, before the daemon's option parsing.
+  if (argc > 1 && std::string_view(argv[1]) == "ipvs") return ipvs_main(argc - 2, argv + 2);
   const auto options = parse_options(argc, argv);
   if (!options) {
     std::cerr << "vigil: " << options.error() << "\nTry 'vigil --help' for more information.\n";

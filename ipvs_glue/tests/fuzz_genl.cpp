@@ -1,0 +1,36 @@
+// libFuzzer entry point for the generic-netlink reply parser: whatever the kernel (or an
+// attacker on the socket) sends, parsing returns a value or an error, never crashes.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "ipvs_glue/codec/exchange.hpp"
+#include "ipvs_glue/codec/genl.hpp"
+#include "ipvs_glue/codec/ipvs.hpp"
+
+using namespace vigil::ipvs;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data), size);
+  genl::Exchange x;
+  x.expect(0, genl::Exchange::Kind::dump);
+  x.expect(1, genl::Exchange::Kind::ack);
+  if (auto done = x.feed(bytes))
+    for (const auto& o : *done)
+      for (const auto& r : o.replies)
+        if (auto g = genl::parse_genl(r)) (void)codec::decode_service(*g);
+  auto msgs = genl::split_messages(bytes);
+  if (!msgs) return 0;
+  for (const auto& m : *msgs) {
+    (void)genl::parse_status(m);
+    auto g = genl::parse_genl(m);
+    if (!g) continue;
+    (void)codec::decode_service(*g);
+    (void)codec::decode_dest(*g, vigil::Family::v6);
+    (void)codec::decode_daemon(*g);
+    (void)codec::decode_config(*g);
+    (void)codec::decode_info(*g);
+    (void)genl::decode_family_id(*g);
+  }
+  return 0;
+}

@@ -46,8 +46,9 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --preset asan-ubsan -j"$jobs" | tail -n 4
 
 step "fuzzing ${fuzz_seconds}s per target"
-tests/fuzz/run_fuzz.sh fuzz_conf "$fuzz_seconds"
-tests/fuzz/run_fuzz.sh fuzz_advert "$fuzz_seconds"
+for target in fuzz_conf fuzz_advert fuzz_genl; do
+  tests/fuzz/run_fuzz.sh "$target" "$fuzz_seconds"
+done
 
 step "done"
 passed=$(grep -oE '[0-9]+ tests? failed out of [0-9]+' "$log" | awk '{print $NF - $1}')

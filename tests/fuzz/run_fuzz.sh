@@ -23,6 +23,9 @@ case $target in
   fuzz_advert)
     cp -f vrrpd/tests/fuzz_corpus/advert/* "$corpus/" 2>/dev/null || true
     ;;
+  fuzz_genl)
+    cp -f ipvs_glue/tests/fuzz_corpus/* "$corpus/" 2>/dev/null || true
+    ;;
 esac
 sym=$(command -v llvm-symbolizer-16 || command -v llvm-symbolizer || true)
 [[ -n $sym ]] && export ASAN_SYMBOLIZER_PATH=$sym

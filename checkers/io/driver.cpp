@@ -1,0 +1,140 @@
+#include "checkers/io/driver.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "checkers/io/asio_time.hpp"
+
+namespace vigil::checkers::io {
+namespace asio = boost::asio;
+
+struct CheckerDriver::Slot {
+  explicit Slot(asio::io_context& io) : timer(io) {}
+  asio::steady_timer timer;
+  std::optional<std::uint64_t> token;  // the Prober's, while a probe runs
+};
+
+namespace {
+
+std::string address_port(const IpAddress& a, long long port) {
+  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+CheckerDriver::CheckerDriver(asio::io_context& io, const conf::Config& config, const Clock& clock, Prober& prober,
+                             Log& log, EffectSink sink, RandomSource random)
+    : io_(io),
+      config_(config),
+      clock_(clock),
+      prober_(prober),
+      log_(log),
+      sink_(std::move(sink)),
+      core_(policy_from_config(config), std::move(random)) {}
+
+CheckerDriver::~CheckerDriver() {
+  for (auto& [k, s] : slots_)
+    if (s->token) prober_.cancel(*s->token);
+}
+
+std::string CheckerDriver::vs_name(std::uint32_t vi) const {
+  const auto& vs = config_.virtual_servers.at(vi);
+  switch (vs.kind) {
+    case conf::VirtualServer::Kind::address: return address_port(vs.address, vs.port);
+    case conf::VirtualServer::Kind::fwmark: return "fwmark " + std::to_string(vs.fwmark);
+    case conf::VirtualServer::Kind::group: return "group " + vs.group;
+  }
+  return {};
+}
+
+std::string CheckerDriver::rs_name(RsKey k) const {
+  const auto& rs = config_.virtual_servers.at(k.vs).real_servers.at(k.rs);
+  return rs.port.is_set() ? address_port(rs.address, *rs.port) : rs.address.to_string();
+}
+
+const conf::CheckBase& CheckerDriver::check(CheckerKey k) const {
+  return *config_.virtual_servers.at(k.vs).real_servers.at(k.rs).checkers.at(k.checker);
+}
+
+CheckerDriver::Slot& CheckerDriver::slot(CheckerKey k) {
+  auto& s = slots_[k];
+  if (!s) s = std::make_unique<Slot>(io_);
+  return *s;
+}
+
+void CheckerDriver::start() { apply(core_.start(clock_.now()), "start-up"); }
+
+void CheckerDriver::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& [k, s] : slots_) {
+    s->timer.cancel();
+    if (s->token) prober_.cancel(*std::exchange(s->token, std::nullopt));
+  }
+  apply(core_.stop(clock_.now()), "shutdown");
+}
+
+void CheckerDriver::report_level(CheckerKey k, bool ok, std::optional<long long> weight) {
+  step(ProbeResult{k, 0, ok, weight}, std::string(conf::kCheckerNames[static_cast<int>(check(k).kind)]) +
+                                          (ok ? " reports up" : " reports down"));
+}
+
+void CheckerDriver::step(const Input& in, const std::string& why) {
+  if (stopped_) return;
+  apply(core_.step(in, clock_.now()), why);
+}
+
+void CheckerDriver::apply(const Actions& actions, const std::string& why) {
+  for (const auto& a : actions) {
+    if (const auto* t = std::get_if<ArmTimer>(&a)) {
+      arm(*t);
+    } else if (const auto* p = std::get_if<StartProbe>(&a)) {
+      probe(*p);
+    } else {
+      if (const auto* n = std::get_if<Notify>(&a)) {
+        const bool rs = n->kind == NotifyKind::rs_up || n->kind == NotifyKind::rs_down;
+        const bool up = n->kind == NotifyKind::rs_up || n->kind == NotifyKind::quorum_up;
+        log_.write(Severity::info, rs ? "real server " + rs_name(n->server) + " of VS " + vs_name(n->server.vs) +
+                                            (up ? " is up" : " is down") + " (" + why + ")"
+                                      : "VS " + vs_name(n->server.vs) + (up ? " gained" : " lost") + " quorum (" +
+                                            why + ")");
+      } else if (const auto* s = std::get_if<SwapSorry>(&a)) {
+        log_.write(Severity::info, std::string(s->in ? "adding" : "removing") + " the sorry server of VS " +
+                                       vs_name(s->vs));
+      } else if (log_.enabled(Severity::debug)) {
+        log_.write(Severity::debug, to_string(a));
+      }
+      if (sink_) sink_(a);
+    }
+  }
+}
+
+void CheckerDriver::arm(const ArmTimer& t) {
+  Slot& s = slot(t.checker);
+  s.timer.expires_at(to_steady(t.at));  // cancels a wait in progress
+  s.timer.async_wait([this, k = t.checker, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+    if (ec || !alive.lock()) return;
+    // A stale expiry (re-armed since) is early for the core, which ignores it.
+    step(TimerFired{k}, "timer");
+  });
+}
+
+void CheckerDriver::probe(const StartProbe& p) {
+  Slot& s = slot(p.checker);
+  if (s.token) prober_.cancel(*s.token);  // can't happen: the core runs one probe per checker
+  s.token = prober_.start(check(p.checker), p.deadline,
+                          [this, k = p.checker, id = p.probe, alive = std::weak_ptr<bool>(alive_)](ProbeOutcome o) {
+                            if (!alive.lock()) return;
+                            on_done(k, id, std::move(o));
+                          });
+}
+
+void CheckerDriver::on_done(CheckerKey k, std::uint64_t probe, ProbeOutcome o) {
+  slot(k).token.reset();
+  const std::string what = std::string(conf::kCheckerNames[static_cast<int>(check(k).kind)]);
+  if (!o.ok && log_.enabled(Severity::debug))
+    log_.write(Severity::debug, what + " of " + rs_name(k.server()) + " failed: " + o.reason);
+  step(ProbeResult{k, probe, o.ok, o.weight}, o.ok ? what + " passed" : what + " " + o.reason);
+}
+
+}  // namespace vigil::checkers::io

@@ -1,0 +1,104 @@
+#include "checkers/io/prober.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <set>
+#include <unordered_map>
+
+#include "checkers/core/misc_exit.hpp"
+#include "checkers/io/http_probe.hpp"
+#include "checkers/io/log.hpp"
+#include "checkers/io/misc_runner.hpp"
+#include "checkers/io/tcp_probe.hpp"
+
+namespace vigil::checkers::io {
+namespace asio = boost::asio;
+
+struct AsioProber::Impl {
+  Impl(asio::io_context& i, Log& l) : io(i), log(l), tcp(i), misc(i), http(i) {}
+  enum class Kind : std::uint8_t { tcp, misc, http, none };
+  struct Running {
+    Kind kind;
+    std::uint64_t inner;
+  };
+  asio::io_context& io;
+  Log& log;
+  TcpProber tcp;
+  MiscRunner misc;
+  HttpProber http;
+  std::unordered_map<std::uint64_t, Running> running;
+  std::set<conf::CheckerKind> warned;
+  bool warned_regex{false};
+  std::uint64_t next{1};
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+};
+
+AsioProber::AsioProber(asio::io_context& io, Log& log) : impl_(std::make_unique<Impl>(io, log)) {}
+AsioProber::~AsioProber() = default;
+
+std::uint64_t AsioProber::start(const conf::CheckBase& check, TimePoint deadline, ProbeDone done) {
+  Impl& m = *impl_;
+  const std::uint64_t token = m.next++;
+  // Forget the token when the probe ends, then tell the caller.
+  auto finish = [&m, token, alive = std::weak_ptr<bool>(m.alive), done = std::move(done)](ProbeOutcome o) {
+    if (!alive.lock()) return;
+    if (m.running.erase(token) == 0) return;  // cancelled
+    done(std::move(o));
+  };
+  switch (check.kind) {
+    case conf::CheckerKind::tcp: {
+      const auto& c = static_cast<const conf::CheckCommon&>(check);
+      m.running[token] = {Impl::Kind::tcp, m.tcp.start(tcp_target(c), deadline, std::move(finish))};
+      break;
+    }
+    case conf::CheckerKind::misc: {
+      const auto& c = static_cast<const conf::MiscCheck&>(check);
+      const bool dynamic = *c.misc_dynamic;
+      auto on_exit = [finish = std::move(finish), dynamic](MiscExit e) {
+        const MiscVerdict v = misc_verdict(e.status, dynamic);
+        std::string reason;
+        if (!e.error.empty()) reason = e.error;
+        else if (e.timed_out) reason = "timed out, killed";
+        else if (!e.status) reason = "killed by a signal";
+        else if (!v.ok) reason = "exited with status " + std::to_string(*e.status);
+        finish(ProbeOutcome{v.ok, v.weight, std::move(reason)});
+      };
+      m.running[token] = {Impl::Kind::misc, m.misc.run(c.misc_path->command, deadline, std::move(on_exit))};
+      break;
+    }
+    case conf::CheckerKind::http:
+    case conf::CheckerKind::ssl: {
+      const auto& c = static_cast<const conf::HttpCheck&>(check);
+      if (!m.warned_regex && std::any_of(c.url.begin(), c.url.end(), [](const conf::Url& u) { return u.regex.is_set(); })) {
+        m.warned_regex = true;
+        m.log.write(Severity::warning, "HTTP_GET/SSL_GET url regex is not implemented yet: ignored");
+      }
+      m.running[token] = {Impl::Kind::http, m.http.start(http_target(c), deadline, std::move(finish))};
+      break;
+    }
+    default: {
+      if (m.warned.insert(check.kind).second)
+        m.log.write(Severity::warning, std::string(conf::kCheckerNames[static_cast<int>(check.kind)]) +
+                                           " is not implemented yet: such checks pass");
+      m.running[token] = {Impl::Kind::none, 0};
+      asio::post(m.io, [finish = std::move(finish)]() mutable { finish(ProbeOutcome{true, std::nullopt, {}}); });
+      break;
+    }
+  }
+  return token;
+}
+
+void AsioProber::cancel(std::uint64_t token) {
+  Impl& m = *impl_;
+  auto it = m.running.find(token);
+  if (it == m.running.end()) return;
+  const auto r = it->second;
+  m.running.erase(it);
+  if (r.kind == Impl::Kind::tcp) m.tcp.cancel(r.inner);
+  if (r.kind == Impl::Kind::misc) m.misc.cancel(r.inner);
+  if (r.kind == Impl::Kind::http) m.http.cancel(r.inner);
+  // Kind::none: its posted completion finds the token gone and stays silent.
+}
+
+}  // namespace vigil::checkers::io

@@ -1,0 +1,165 @@
+// TCP_CHECK against listeners on 127.0.0.1: up, refused, and a connect that never
+// completes (a listener whose accept queue is full drops the SYN) hitting its deadline.
+#include "checkers/io/tcp_probe.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <gtest/gtest.h>
+#include <vector>
+
+#include "checkers/tests/io_util.hpp"
+
+namespace vigil::checkers::io {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+using testing::now;
+using testing::run_until;
+
+const IpAddress kLoopback = IpAddress::v4(0x7f000001);
+
+struct Result {
+  std::optional<ProbeOutcome> outcome;
+  TimePoint at{};
+};
+
+ProbeDone record(Result& r) {
+  return [&r](ProbeOutcome o) {
+    r.outcome = std::move(o);
+    r.at = now();
+  };
+}
+
+// A port on 127.0.0.1 nothing listens on (bound then closed: the kernel refuses it).
+std::uint16_t closed_port() {
+  asio::io_context io;
+  tcp::acceptor a(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  const auto port = a.local_endpoint().port();
+  a.close();
+  return port;
+}
+
+TEST(TcpProbe, ListenerIsUp) {
+  asio::io_context io;
+  tcp::acceptor listener(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  TcpProber prober(io);
+  Result r;
+  prober.start({kLoopback, listener.local_endpoint().port()}, now() + 2s, record(r));
+  ASSERT_TRUE(run_until(io, [&] { return r.outcome.has_value(); }));
+  EXPECT_TRUE(r.outcome->ok) << r.outcome->reason;
+  EXPECT_EQ(prober.in_flight(), 0u);
+}
+
+TEST(TcpProbe, ClosedPortIsDown) {
+  asio::io_context io;
+  TcpProber prober(io);
+  Result r;
+  const TimePoint t = now();
+  prober.start({kLoopback, closed_port()}, t + 2s, record(r));
+  ASSERT_TRUE(run_until(io, [&] { return r.outcome.has_value(); }));
+  EXPECT_FALSE(r.outcome->ok);
+  EXPECT_NE(r.outcome->reason.find("refused"), std::string::npos) << r.outcome->reason;
+  EXPECT_LT(r.at - t, 1s);  // refused at once, not at the deadline
+}
+
+TEST(TcpProbe, BlackholedConnectFailsAtTheDeadline) {
+  // listen(fd, 0): one connection fills the accept queue; later SYNs are dropped and the
+  // connect keeps retransmitting until our deadline.
+  const int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(lfd, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  ASSERT_EQ(::listen(lfd, 0), 0);
+  socklen_t len = sizeof sa;
+  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len);
+  const std::uint16_t port = ntohs(sa.sin_port);
+
+  asio::io_context io;
+  std::vector<std::unique_ptr<tcp::socket>> fillers;
+  for (int i = 0; i < 3; ++i) {
+    auto s = std::make_unique<tcp::socket>(io);
+    s->async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), port), [](const boost::system::error_code&) {});
+    fillers.push_back(std::move(s));
+  }
+  io.run_for(100ms);
+
+  TcpProber prober(io);
+  Result r;
+  const TimePoint t = now();
+  prober.start({kLoopback, port}, t + 300ms, record(r));
+  ASSERT_TRUE(run_until(io, [&] { return r.outcome.has_value(); }));
+  EXPECT_FALSE(r.outcome->ok);
+  EXPECT_EQ(r.outcome->reason, "timeout");
+  EXPECT_GE(r.at - t, 290ms);
+  EXPECT_LT(r.at - t, 800ms);
+  ::close(lfd);
+}
+
+TEST(TcpProbe, BindsToTheGivenSourceAddressAndPort) {
+  asio::io_context io;
+  tcp::acceptor listener(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  const std::uint16_t src_port = closed_port();
+  std::optional<tcp::endpoint> peer;
+  tcp::socket accepted(io);
+  listener.async_accept(accepted, [&](const boost::system::error_code& ec) {
+    if (!ec) peer = accepted.remote_endpoint();
+  });
+  TcpProber prober(io);
+  Result r;
+  TcpTarget t{kLoopback, listener.local_endpoint().port()};
+  t.bindto = kLoopback;
+  t.bind_port = src_port;
+  prober.start(t, now() + 2s, record(r));
+  ASSERT_TRUE(run_until(io, [&] { return r.outcome.has_value() && peer.has_value(); }));
+  EXPECT_TRUE(r.outcome->ok) << r.outcome->reason;
+  EXPECT_EQ(peer->port(), src_port);
+}
+
+TEST(TcpProbe, FwmarkNeedsCapNetAdmin) {
+  asio::io_context io;
+  tcp::acceptor listener(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  TcpProber prober(io);
+  Result r;
+  TcpTarget t{kLoopback, listener.local_endpoint().port()};
+  t.fwmark = 7;
+  prober.start(t, now() + 2s, record(r));
+  ASSERT_TRUE(run_until(io, [&] { return r.outcome.has_value(); }));
+  // Without CAP_NET_ADMIN SO_MARK is refused, and the probe says why; with it, it passes.
+  if (r.outcome->ok) SUCCEED() << "running with CAP_NET_ADMIN";
+  else EXPECT_NE(r.outcome->reason.find("SO_MARK"), std::string::npos) << r.outcome->reason;
+}
+
+TEST(TcpProbe, CancelledProbeNeverCallsBack) {
+  asio::io_context io;
+  TcpProber prober(io);
+  Result r;
+  const auto token = prober.start({kLoopback, closed_port()}, now() + 2s, record(r));
+  prober.cancel(token);
+  io.run_for(100ms);
+  EXPECT_FALSE(r.outcome.has_value());
+  EXPECT_EQ(prober.in_flight(), 0u);
+}
+
+TEST(TcpProbe, TargetFromTheConfiguredChecker) {
+  conf::TcpCheck c;
+  c.connect_ip.assign(kLoopback, {1, 0, 1});
+  c.connect_port.assign(8080, {1, 0, 1});
+  c.bind_port.assign(4000, {1, 0, 1});
+  c.fwmark.assign(3, {1, 0, 1});
+  const TcpTarget t = tcp_target(c);
+  EXPECT_EQ(t.address, kLoopback);
+  EXPECT_EQ(t.port, 8080);
+  EXPECT_FALSE(t.bindto);
+  EXPECT_EQ(t.bind_port, 4000);
+  EXPECT_EQ(t.fwmark, 3u);
+}
+
+}  // namespace
+}  // namespace vigil::checkers::io

@@ -14,6 +14,7 @@
 #include "daemon/log.hpp"
 #include "daemon/loop.hpp"
 #include "daemon/pidfile.hpp"
+#include "daemon/vrrp_service.hpp"
 
 namespace vigil::daemon {
 namespace {
@@ -29,14 +30,29 @@ std::string seconds_text(Duration d) {
   return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s";
 }
 
-// What the loop's signal handlers work on. Nothing is applied yet: the VRRP, checker and
-// IPVS subsystems plug in here later.
+// What the loop's signal handlers work on. VRRP runs (-P, or neither -P nor -C); the checker
+// and IPVS subsystems plug in here later. A reload is not applied yet.
 class Daemon {
  public:
   Daemon(const Options& options, conf::LoadResult config, Logger& log)
       : options_(options), config_(std::move(config)), log_(log) {}
 
   void attach(Loop& loop) { loop_ = &loop; }
+
+  // After the pid file is ours: a refused second daemon must not touch the addresses.
+  void start_subsystems() {
+    if (!options_.run_vrrp() || !loop_) return;
+    vrrp_ = std::make_unique<VrrpService>(*loop_);
+    vrrp_->start(*config_.config);
+  }
+
+  // SIGTERM, on the loop, before it stops: priority-0 adverts go out, VIPs are removed.
+  void shutdown() {
+    if (vrrp_) vrrp_->stop();
+  }
+
+  // Before the Loop goes: the subsystems own Asio objects on its io_context.
+  void stop_subsystems() { vrrp_.reset(); }
 
   // SIGHUP. Reading the file on the loop thread blocks it briefly, as keepalived's reload
   // does; it moves off the loop together with the real reload.
@@ -64,6 +80,7 @@ class Daemon {
                 ", vrrp " + (options_.run_vrrp() ? "on" : "off") + ", check " +
                 (options_.run_check() ? "on" : "off") + ", log messages dropped " +
                 std::to_string(log_.dropped()));
+    if (vrrp_) vrrp_->dump();
   }
 
  private:
@@ -72,6 +89,7 @@ class Daemon {
   Logger& log_;
   Loop* loop_{nullptr};
   unsigned generation_{1};
+  std::unique_ptr<VrrpService> vrrp_;
 };
 
 std::unique_ptr<LogSink> make_sink(const Options& options) {
@@ -118,7 +136,9 @@ int run_daemon(const Options& given) {
   SteadyClock clock;
   Loop loop(
       clock, log,
-      {.reload = [&] { daemon.reload(); }, .dump = [&] { daemon.dump(); }, .shutdown = [] {}});
+      {.reload = [&] { daemon.reload(); },
+       .dump = [&] { daemon.dump(); },
+       .shutdown = [&] { daemon.shutdown(); }});
   daemon.attach(loop);
 
   auto pid_file = PidFile::acquire(options.pid_file);
@@ -132,8 +152,10 @@ int run_daemon(const Options& given) {
   log.notice(version_text() + " started: pid " + std::to_string(::getpid()) + ", config " +
              options.config_file + ", pid file " + options.pid_file);
   report.ready();
+  daemon.start_subsystems();
 
   const int signo = loop.run();
+  daemon.stop_subsystems();
   log.notice(std::string("stopped") +
              (signo ? std::string(" by SIG") + ::sigabbrev_np(signo) : std::string()));
   pid_file->release();

@@ -1,0 +1,83 @@
+#include "vrrpd/io/demux.hpp"
+
+#include <algorithm>
+
+namespace vigil::vrrp::io {
+namespace {
+
+constexpr int kVrrpTtl = 255;  // RFC 5798 §5.1.1.3 / §5.1.2.3
+
+const UnicastPeer* peer_of(const Listener& l, const IpAddress& src) {
+  auto it = std::find_if(l.peers.begin(), l.peers.end(),
+                         [&](const UnicastPeer& p) { return p.address == src; });
+  return it == l.peers.end() ? nullptr : &*it;
+}
+
+// RFC 5798 §7.1: "MUST verify that the IPvX TTL/Hop Limit is 255" - for multicast. Unicast
+// adverts may cross routers; as keepalived, check them only against a peer's min/max_ttl.
+bool ttl_ok(const RxPacket& p, const Listener& l) {
+  if (p.dst.is_multicast()) return p.ttl == kVrrpTtl;
+  const UnicastPeer* peer = peer_of(l, p.src);
+  if (!peer) return true;
+  if (peer->min_ttl && p.ttl < *peer->min_ttl) return false;
+  if (peer->max_ttl && p.ttl > *peer->max_ttl) return false;
+  return true;
+}
+
+}  // namespace
+
+bool same_addresses(const std::vector<IpAddress>& got, const std::vector<IpAddress>& want) {
+  if (got.size() != want.size()) return false;
+  auto a = got, b = want;
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return a == b;
+}
+
+void Demux::add(Id id, Listener l) {
+  remove(id);
+  entries_.push_back({id, std::move(l)});
+}
+
+void Demux::remove(Id id) {
+  std::erase_if(entries_, [&](const Entry& e) { return e.id == id; });
+}
+
+std::variant<Demux::Delivery, Drop> Demux::drop(Drop d) {
+  std::visit([&](auto reason) { counters_.add(reason); }, d);
+  return d;
+}
+
+// Instances sharing a VRID on one interface are unicast ones (conf/ refuses the rest): the
+// source picks among them; otherwise the first of the VRID.
+const Demux::Entry* Demux::find(std::uint8_t vrid, const IpAddress& src) const {
+  const Entry* first = nullptr;
+  for (const auto& e : entries_) {
+    if (e.listener.vrid != vrid || e.listener.primary.family() != src.family()) continue;
+    if (peer_of(e.listener, src)) return &e;
+    if (!first) first = &e;
+  }
+  return first;
+}
+
+std::variant<Demux::Delivery, Drop> Demux::classify(const RxPacket& p) {
+  if (p.ifindex != ifindex_) return drop(RxDrop::wrong_interface);
+  // The VRID is byte 1 of both versions; shorter messages are the codec's to reject.
+  if (p.payload.size() < kHeaderLength) return drop(DecodeError::truncated);
+  for (const auto& e : entries_)
+    if (e.listener.primary == p.src) return drop(RxDrop::own_advert);
+  const Entry* e = find(std::to_integer<std::uint8_t>(p.payload[1]), p.src);
+  if (!e) return drop(RxDrop::unknown_vrid);
+  const Listener& l = e->listener;
+  if (!ttl_ok(p, l)) return drop(RxDrop::ttl);
+  if (!p.dst.is_multicast() && l.check_unicast_src && !peer_of(l, p.src))
+    return drop(RxDrop::unicast_src);
+  auto advert = decode_advert(p.payload, {p.src, p.dst}, l.decode);
+  if (!advert) return drop(advert.error());
+  if (!l.skip_check_adv_addr && !same_addresses(advert->addresses, l.addresses))
+    return drop(RxDrop::addr_list_mismatch);
+  counters_.delivered();
+  return Delivery{e->id, AdvertReceived{std::move(*advert), p.src}};
+}
+
+}  // namespace vigil::vrrp::io

@@ -1,0 +1,73 @@
+// Receive validation and demultiplexing for one socket (one interface, one family): RFC 5798
+// §7.1 checks that need the IP header or the instance's configuration, then the codec, then
+// the instance it is for, by VRID. Pure: RxPacket in, a delivery or a counted drop out.
+#pragma once
+#include <cstddef>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "base/ip.hpp"
+#include "vrrpd/io/rx.hpp"
+#include "vrrpd/proto/advert.hpp"
+#include "vrrpd/proto/events.hpp"
+
+namespace vigil::vrrp::io {
+
+struct UnicastPeer {
+  IpAddress address;
+  std::optional<int> min_ttl, max_ttl;  // keepalived's unicast_peer { addr min_ttl N max_ttl M }
+};
+
+// What the demultiplexer needs of one instance.
+struct Listener {
+  std::uint8_t vrid{};
+  IpAddress primary;                // our source address: our own adverts are dropped
+  std::vector<IpAddress> addresses;  // the address list adverts must carry
+  bool skip_check_adv_addr{false};
+  std::vector<UnicastPeer> peers;   // empty: multicast
+  bool check_unicast_src{false};
+  DecodeOptions decode;
+};
+
+using Drop = std::variant<RxDrop, DecodeError>;
+
+class Demux {
+ public:
+  using Id = std::size_t;  // the caller's handle for an instance
+
+  struct Delivery {
+    Id id{};
+    AdvertReceived input;
+  };
+
+  explicit Demux(int ifindex) : ifindex_(ifindex) {}
+
+  void add(Id id, Listener l);
+  void remove(Id id);
+  bool empty() const { return entries_.empty(); }
+
+  // Validates, decodes and finds the instance. Every outcome is counted.
+  std::variant<Delivery, Drop> classify(const RxPacket& p);
+
+  // Drops the socket layer decided before the message reached classify().
+  void count(RxDrop d) { counters_.add(d); }
+  const RxCounters& counters() const { return counters_; }
+
+ private:
+  struct Entry {
+    Id id;
+    Listener listener;
+  };
+  std::variant<Delivery, Drop> drop(Drop d);
+  const Entry* find(std::uint8_t vrid, const IpAddress& src) const;
+
+  int ifindex_;
+  std::vector<Entry> entries_;  // few per interface: a linear scan beats a map
+  RxCounters counters_;
+};
+
+// The advert's address list equals ours, as sets (keepalived does not require the order).
+bool same_addresses(const std::vector<IpAddress>& got, const std::vector<IpAddress>& want);
+
+}  // namespace vigil::vrrp::io

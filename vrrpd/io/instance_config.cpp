@@ -1,0 +1,166 @@
+#include "vrrpd/io/instance_config.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "vrrpd/io/scripts.hpp"
+
+namespace vigil::vrrp::io {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::seconds;
+
+IpAddress default_group(Family f, const conf::GlobalDefs& g) {
+  if (f == Family::v4)
+    return g.vrrp_mcast_group4.is_set() ? *g.vrrp_mcast_group4 : *IpAddress::parse("224.0.0.18");
+  return g.vrrp_mcast_group6.is_set() ? *g.vrrp_mcast_group6 : *IpAddress::parse("ff02::12");
+}
+
+std::vector<std::string> argv_of(const conf::Setting<conf::Script>& s) {
+  return s.is_set() ? split_command(s->command) : std::vector<std::string>{};
+}
+
+// RFC 3768 §5.3.6 / keepalived: the password, truncated or zero-padded to 8 bytes.
+V2Auth auth_of(const conf::VrrpInstance& vi) {
+  V2Auth out;
+  if (!vi.authentication.is_set()) return out;
+  const auto& a = *vi.authentication;
+  if (!a.auth_type.is_set() || *a.auth_type != conf::Authentication::Type::pass) return out;
+  out.type = AuthType::pass;
+  const auto& pass = *a.auth_pass;
+  for (std::size_t i = 0; i < out.data.size() && i < pass.size(); ++i)
+    out.data[i] = static_cast<std::byte>(pass[i]);
+  return out;
+}
+
+Result<Vip, std::string> vip_of(const conf::IpAddressEntry& e, const std::string& interface,
+                                const InterfaceLookup& lookup) {
+  Vip v;
+  v.address = e.address;
+  v.dev = e.dev.empty() ? interface : e.dev;
+  if (auto info = lookup(v.dev)) v.ifindex = info->ifindex;
+  v.broadcast = e.broadcast;
+  v.peer = e.peer;
+  auto scope = parse_scope(e.scope);
+  if (!scope) return unexpected("virtual address " + e.address.to_string() + ": unknown scope '" + e.scope + "'");
+  // keepalived ignores scope and label on IPv6 addresses (the kernel has no IPv6 labels).
+  const bool v6 = e.address.address.is_v6();
+  v.scope = v6 ? 0 : *scope;
+  v.label = v6 ? std::string() : e.label;
+  // keepalived adds every IPv6 VIP without DAD: a tentative address could neither answer
+  // neighbour solicitations nor be announced for the ~1 s DAD takes.
+  v.nodad = e.nodad || e.address.address.is_v6();
+  v.noprefixroute = e.noprefixroute;
+  v.home = e.home;
+  return v;
+}
+
+// The source of our adverts (RFC 5798 §5.1.1.1 / §5.1.2.1): unicast_src_ip for unicast,
+// mcast_src_ip for multicast, else the interface's primary IPv4 / link-local IPv6 address.
+std::optional<IpAddress> source_of(const conf::VrrpInstance& vi, Family f,
+                                   const std::optional<InterfaceInfo>& info) {
+  if (!vi.unicast_peer.empty() && vi.unicast_src_ip.is_set()) return *vi.unicast_src_ip;
+  if (vi.mcast_src_ip.is_set()) return *vi.mcast_src_ip;
+  if (!info) return std::nullopt;
+  return f == Family::v4 ? info->ipv4 : info->ipv6_link_local;
+}
+
+}  // namespace
+
+Family instance_family(const conf::VrrpInstance& vi) {
+  for (const auto& a : vi.virtual_ipaddress) return a.address.address.family();
+  for (const auto& a : vi.virtual_ipaddress_excluded) return a.address.address.family();
+  if (vi.unicast_src_ip.is_set()) return vi.unicast_src_ip->family();
+  if (!vi.unicast_peer.empty()) return vi.unicast_peer.front().address.family();
+  return Family::v4;
+}
+
+std::optional<std::uint8_t> parse_scope(const std::string& text) {
+  if (text.empty() || text == "global" || text == "universe") return 0;
+  if (text == "site") return 200;
+  if (text == "link") return 253;
+  if (text == "host") return 254;
+  if (text == "nowhere") return 255;
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value > 255) return std::nullopt;
+  return static_cast<std::uint8_t>(value);
+}
+
+Result<InstanceConfig, std::string> make_instance_config(const conf::VrrpInstance& vi,
+                                                         const conf::GlobalDefs& global,
+                                                         const InterfaceLookup& lookup) {
+  InstanceConfig c;
+  c.name = vi.name.value;
+  c.interface = *vi.interface;
+  const auto info = lookup(c.interface);
+  c.ifindex = info ? info->ifindex : 0;
+  const Family family = instance_family(vi);
+
+  auto& r = c.router;
+  r.version = *vi.version == 3 ? Version::v3 : Version::v2;
+  r.vrid = static_cast<std::uint8_t>(*vi.virtual_router_id);
+  r.priority = static_cast<std::uint8_t>(std::clamp<long long>(*vi.priority, 1, 255));
+  r.advertisement_interval = std::chrono::duration_cast<Centiseconds>(microseconds{*vi.advert_int_us});
+  auto source = source_of(vi, family, info);
+  if (!source && info)
+    return unexpected("interface " + c.interface + " has no " +
+                      (family == Family::v4 ? "IPv4 address" : "IPv6 link-local address") +
+                      " to send adverts from");
+  // Without the interface there is no source yet: the unspecified address of the family
+  // keeps the Router's configuration valid while the instance waits in FAULT.
+  r.primary_address = source ? *source
+                             : (family == Family::v4 ? IpAddress::v4(0) : IpAddress::v6({}));
+  for (const auto& e : vi.virtual_ipaddress) r.addresses.push_back(e.address.address);
+  r.preempt = !(vi.nopreempt.is_set() && *vi.nopreempt);
+  r.preempt_delay = microseconds{vi.preempt_delay_us.is_set() ? *vi.preempt_delay_us : 0};
+  // keepalived: accept by default, no_accept under vrrp_strict or when asked.
+  const bool strict = vi.strict_mode.is_set() && *vi.strict_mode;
+  const bool no_accept = vi.no_accept.is_set() && *vi.no_accept;
+  r.accept = (vi.accept.is_set() && *vi.accept) || !(strict || no_accept);
+  r.advert_on_lower_priority = !(vi.lower_prio_no_advert.is_set() && *vi.lower_prio_no_advert);
+  if (r.version == Version::v2) r.auth = auth_of(vi);
+
+  for (const auto& p : vi.unicast_peer) {
+    c.destinations.push_back(p.address);
+    UnicastPeer peer{p.address, {}, {}};
+    if (p.min_ttl) peer.min_ttl = static_cast<int>(*p.min_ttl);
+    if (p.max_ttl) peer.max_ttl = static_cast<int>(*p.max_ttl);
+    c.peers.push_back(peer);
+  }
+  if (c.destinations.empty())
+    c.destinations.push_back(vi.mcast_dst_ip.is_set() ? *vi.mcast_dst_ip : default_group(family, global));
+
+  for (const auto* list : {&vi.virtual_ipaddress, &vi.virtual_ipaddress_excluded})
+    for (const auto& e : *list) {
+      auto v = vip_of(e, c.interface, lookup);
+      if (!v) return unexpected(v.error());
+      c.vips.push_back(std::move(*v));
+    }
+
+  auto& g = c.garp;
+  g.delay = seconds{vi.garp_master_delay.is_set() ? *vi.garp_master_delay : 5};
+  g.repeat = static_cast<unsigned>(vi.garp_master_repeat.is_set() ? *vi.garp_master_repeat : 5);
+  g.refresh = seconds{vi.garp_master_refresh.is_set() ? *vi.garp_master_refresh : 0};
+  g.refresh_repeat =
+      static_cast<unsigned>(vi.garp_master_refresh_repeat.is_set() ? *vi.garp_master_refresh_repeat : 1);
+  const auto& interval = family == Family::v4 ? vi.garp_interval_us : vi.gna_interval_us;
+  g.interval = microseconds{interval.is_set() ? *interval : 0};
+
+  c.notify.master = argv_of(vi.notify_master);
+  c.notify.backup = argv_of(vi.notify_backup);
+  c.notify.fault = argv_of(vi.notify_fault);
+  c.notify.stop = argv_of(vi.notify_stop);
+  c.notify.notify = argv_of(vi.notify);
+
+  const bool compat = vi.v3_checksum_as_v2.is_set() && *vi.v3_checksum_as_v2;
+  c.encode.v3_checksum_as_v2 = compat;
+  c.decode.v3_checksum_as_v2 = compat;
+  if (r.version == Version::v2) c.decode.auth = r.auth;
+  c.skip_check_adv_addr = vi.skip_check_adv_addr.is_set() && *vi.skip_check_adv_addr;
+  c.check_unicast_src = vi.check_unicast_src.is_set() && *vi.check_unicast_src;
+  return c;
+}
+
+}  // namespace vigil::vrrp::io

@@ -1,0 +1,30 @@
+// From the validated configuration (conf::VrrpInstance) to what the driver runs
+// (InstanceConfig): keepalived's defaults and the host's facts (interface index, primary
+// address) resolved once, at start.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "base/result.hpp"
+#include "conf/model.hpp"
+#include "vrrpd/io/instance.hpp"
+#include "vrrpd/io/net.hpp"
+
+namespace vigil::vrrp::io {
+
+using InterfaceLookup = std::function<std::optional<InterfaceInfo>(const std::string&)>;
+
+// The error is a message for the log: the instance cannot run (e.g. no source address). An
+// interface that does not exist is not an error: ifindex stays 0 and the instance is FAULT.
+Result<InstanceConfig, std::string> make_instance_config(const conf::VrrpInstance& vi,
+                                                         const conf::GlobalDefs& global,
+                                                         const InterfaceLookup& lookup);
+
+// The family of the instance: its VIPs' (conf/ guarantees they agree), else IPv4.
+Family instance_family(const conf::VrrpInstance& vi);
+
+// RT_SCOPE_* for `scope host|link|site|global|nowhere|<0-255>`; empty is global.
+std::optional<std::uint8_t> parse_scope(const std::string& text);
+
+}  // namespace vigil::vrrp::io

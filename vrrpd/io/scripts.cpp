@@ -1,0 +1,145 @@
+#include "vrrpd/io/scripts.hpp"
+
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <cerrno>
+#include <csignal>
+
+#include "vrrpd/io/net.hpp"
+
+extern char** environ;
+
+namespace vigil::vrrp::io {
+namespace {
+
+// glibc 2.36's <sys/pidfd.h> lacks C linkage for C++; the system calls are simple enough.
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_kill(int pidfd, int sig) {
+  return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
+}
+
+}  // namespace
+
+std::vector<std::string> split_command(const std::string& line) {
+  std::vector<std::string> out;
+  std::string word;
+  bool in_word = false;
+  char quote = 0;
+  for (char c : line) {
+    if (quote) {
+      if (c == quote) quote = 0; else word += c;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      in_word = true;
+    } else if (c == ' ' || c == '\t') {
+      if (in_word) out.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (in_word) out.push_back(std::move(word));
+  return out;
+}
+
+struct SpawnScriptRunner::Child {
+  Child(boost::asio::io_context& io, int pidfd) : fd(io, pidfd) {}
+  std::uint64_t id{};
+  pid_t pid{};
+  std::string name;
+  boost::asio::posix::stream_descriptor fd;  // the pidfd: readable once the child exits
+  std::unique_ptr<Timer> timeout;
+};
+
+SpawnScriptRunner::SpawnScriptRunner(boost::asio::io_context& io, TimerService& timers, Log& log)
+    : io_(io), timers_(timers), log_(log) {}
+
+SpawnScriptRunner::~SpawnScriptRunner() = default;
+
+void SpawnScriptRunner::run(std::vector<std::string> argv, Duration timeout) {
+  if (argv.empty()) return;
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+
+  // The child starts with default signal dispositions and nothing blocked: the daemon ignores
+  // SIGPIPE and Asio's signal_set has handlers a script must not inherit.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                      POSIX_SPAWN_SETSID);
+  pid_t pid = 0;
+  const int err = ::posix_spawnp(&pid, args[0], nullptr, &attr, args.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  if (err != 0) {
+    log_.write(Severity::warning, "script " + argv[0] + ": cannot start: " + errno_text(err));
+    return;
+  }
+  const int pidfd = pidfd_open(pid);
+  if (pidfd < 0) {  // cannot watch it: reaped by whoever waits next (SIGCHLD stays default)
+    log_.write(Severity::warning, "script " + argv[0] + ": pidfd_open: " + errno_text(errno));
+    return;
+  }
+  auto child = std::make_unique<Child>(io_, pidfd);
+  child->id = next_id_++;
+  child->pid = pid;
+  child->name = argv[0];
+  child->timeout = timers_.make_timer();
+  const auto id = child->id;
+  child->timeout->arm(timers_.now() + timeout, [this, id] { expire(id); });
+  child->fd.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                       [this, id](const boost::system::error_code& ec) {
+                         if (!ec) reap(id);
+                       });
+  log_.write(Severity::debug, "script " + child->name + " started, pid " + std::to_string(pid));
+  children_.push_back(std::move(child));
+}
+
+void SpawnScriptRunner::reap(std::uint64_t id) {
+  auto it = std::find_if(children_.begin(), children_.end(),
+                         [&](const auto& c) { return c->id == id; });
+  if (it == children_.end()) return;
+  int status = 0;
+  const pid_t got = ::waitpid((*it)->pid, &status, WNOHANG);
+  if (got == 0) {  // readable but not yet reapable: wait again
+    (*it)->fd.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                         [this, id](const boost::system::error_code& ec) {
+                           if (!ec) reap(id);
+                         });
+    return;
+  }
+  const auto& c = **it;
+  if (got > 0 && WIFEXITED(status) && WEXITSTATUS(status) != 0)
+    log_.write(Severity::info, "script " + c.name + " exited with status " +
+                                   std::to_string(WEXITSTATUS(status)));
+  else if (got > 0 && WIFSIGNALED(status))
+    log_.write(Severity::info, "script " + c.name + " killed by signal " +
+                                   std::to_string(WTERMSIG(status)));
+  children_.erase(it);
+}
+
+void SpawnScriptRunner::expire(std::uint64_t id) {
+  auto it = std::find_if(children_.begin(), children_.end(),
+                         [&](const auto& c) { return c->id == id; });
+  if (it == children_.end()) return;
+  log_.write(Severity::warning, "script " + (*it)->name + " (pid " + std::to_string((*it)->pid) +
+                                    ") timed out, killing it");
+  // Through the pidfd: the pid cannot have been reused while we hold it.
+  pidfd_kill((*it)->fd.native_handle(), SIGKILL);
+  // The pidfd turns readable when it dies and reap() collects it.
+}
+
+}  // namespace vigil::vrrp::io

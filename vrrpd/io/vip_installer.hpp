@@ -1,0 +1,39 @@
+// The port through which an instance installs and removes its virtual addresses. The real
+// one speaks rtnetlink through libnl-route-3 (NlVipInstaller); tests use an in-memory fake.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "base/ip.hpp"
+#include "base/result.hpp"
+
+namespace vigil::vrrp::io {
+
+// One `virtual_ipaddress` line, resolved: `<prefix> [brd <ip>] [dev <if>] [scope <s>]
+// [label <l>] [peer <ip>] [nodad] [noprefixroute] [home]`.
+struct Vip {
+  Prefix address;
+  int ifindex{};
+  std::string dev;                       // the interface name, for logs
+  std::optional<IpAddress> broadcast;    // IPv4 only
+  std::optional<IpAddress> peer;
+  std::uint8_t scope{0};                 // RT_SCOPE_*: 0 global, 200 site, 253 link, 254 host
+  std::string label;                     // IPv4 only (IFA_LABEL)
+  bool nodad{false}, noprefixroute{false}, home{false};
+  friend bool operator==(const Vip&, const Vip&) = default;
+};
+
+std::string to_string(const Vip& v);  // "192.0.2.10/24 dev eth0"
+
+class VipInstaller {
+ public:
+  virtual ~VipInstaller() = default;
+  // Installing an address that is already there, and removing one that is not, succeed:
+  // both are what the caller wants. remove() tells whether the address was there. Errors
+  // are messages for the log.
+  virtual Result<void, std::string> add(const Vip& vip) = 0;
+  virtual Result<bool, std::string> remove(const Vip& vip) = 0;
+};
+
+}  // namespace vigil::vrrp::io

@@ -1,0 +1,222 @@
+#include "vrrpd/io/vrrp_socket.hpp"
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "vrrpd/io/net.hpp"
+#include "vrrpd/proto/advert.hpp"
+
+namespace vigil::vrrp::io {
+namespace {
+
+constexpr int kTtl = 255;
+constexpr int kMaxReadsPerWake = 64;
+constexpr std::size_t kBufferSize = 2048;  // > the largest advert: 40 + 8 + 255 * 16
+
+int set_int(int fd, int level, int name, int value) {
+  return ::setsockopt(fd, level, name, &value, sizeof value);
+}
+
+std::string fail(const char* what) { return std::string(what) + ": " + errno_text(errno); }
+
+Result<void, std::string> configure_v4(int fd, const VrrpSocket::Config& c) {
+  if (set_int(fd, IPPROTO_IP, IP_TTL, kTtl) < 0) return unexpected(fail("IP_TTL"));
+  if (set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, kTtl) < 0) return unexpected(fail("IP_MULTICAST_TTL"));
+  if (set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0) < 0) return unexpected(fail("IP_MULTICAST_LOOP"));
+  if (set_int(fd, IPPROTO_IP, IP_PKTINFO, 1) < 0) return unexpected(fail("IP_PKTINFO"));
+  ip_mreqn ifreq{};
+  ifreq.imr_ifindex = c.ifindex;
+  if (::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &ifreq, sizeof ifreq) < 0)
+    return unexpected(fail("IP_MULTICAST_IF"));
+  for (const auto& g : c.groups) {
+    ip_mreqn m{};
+    m.imr_multiaddr = to_in_addr(g);
+    m.imr_ifindex = c.ifindex;
+    if (::setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m) < 0 && errno != EADDRINUSE)
+      return unexpected(fail(("IP_ADD_MEMBERSHIP " + g.to_string()).c_str()));
+  }
+  return {};
+}
+
+Result<void, std::string> configure_v6(int fd, const VrrpSocket::Config& c) {
+  if (set_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, kTtl) < 0) return unexpected(fail("IPV6_UNICAST_HOPS"));
+  if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, kTtl) < 0)
+    return unexpected(fail("IPV6_MULTICAST_HOPS"));
+  if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0) < 0) return unexpected(fail("IPV6_MULTICAST_LOOP"));
+  if (set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) < 0) return unexpected(fail("IPV6_RECVPKTINFO"));
+  if (set_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1) < 0) return unexpected(fail("IPV6_RECVHOPLIMIT"));
+  if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, c.ifindex) < 0) return unexpected(fail("IPV6_MULTICAST_IF"));
+  // The codec computes and verifies the checksum (and counts bad ones): no IPV6_CHECKSUM.
+  for (const auto& g : c.groups) {
+    ipv6_mreq m{};
+    m.ipv6mr_multiaddr = to_in6_addr(g);
+    m.ipv6mr_interface = static_cast<unsigned>(c.ifindex);
+    if (::setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &m, sizeof m) < 0 && errno != EADDRINUSE)
+      return unexpected(fail(("IPV6_JOIN_GROUP " + g.to_string()).c_str()));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<VrrpSocket>, std::string> VrrpSocket::open(boost::asio::io_context& io,
+                                                                   Config config) {
+  const int domain = config.family == Family::v4 ? AF_INET : AF_INET6;
+  const int fd = ::socket(domain, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kIpProtoVrrp);
+  if (fd < 0) return unexpected(fail("socket"));
+  // Only this interface's traffic: the arrival interface is still checked (IP_PKTINFO).
+  Result<void, std::string> configured;
+  if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, config.ifname.c_str(),
+                   static_cast<socklen_t>(config.ifname.size())) < 0)
+    configured = unexpected(fail("SO_BINDTODEVICE"));
+  else
+    configured = config.family == Family::v4 ? configure_v4(fd, config) : configure_v6(fd, config);
+  if (!configured) {
+    ::close(fd);
+    return unexpected(configured.error());
+  }
+  return std::unique_ptr<VrrpSocket>(new VrrpSocket(io, fd, std::move(config)));
+}
+
+Result<std::unique_ptr<PacketEndpoint>, std::string> AsioSocketFactory::open(const SocketConfig& c) {
+  auto s = VrrpSocket::open(io_, c);
+  if (!s) return unexpected(s.error());
+  return std::unique_ptr<PacketEndpoint>(std::move(*s));
+}
+
+VrrpSocket::VrrpSocket(boost::asio::io_context& io, int fd, Config config)
+    : config_(std::move(config)),
+      fd_(io, fd),
+      buffer_(kBufferSize),
+      alive_(std::make_shared<bool>(true)) {}
+
+VrrpSocket::~VrrpSocket() {
+  *alive_ = false;
+  boost::system::error_code ec;
+  fd_.close(ec);
+}
+
+void VrrpSocket::start(OnPacket on_packet, OnDrop on_drop) {
+  on_packet_ = std::move(on_packet);
+  on_drop_ = std::move(on_drop);
+  wait();
+}
+
+void VrrpSocket::wait() {
+  fd_.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                 [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+                   auto a = alive.lock();
+                   if (ec || !a || !*a) return;
+                   read_all();
+                   if (*a) wait();
+                 });
+}
+
+void VrrpSocket::read_all() {
+  for (int i = 0; i < kMaxReadsPerWake; ++i)
+    if (!read_one()) return;
+}
+
+// One recvmsg. False when the queue is empty (or the socket failed: the next wake retries).
+bool VrrpSocket::read_one() {
+  sockaddr_storage from{};
+  alignas(cmsghdr) std::byte control[256];
+  iovec iov{buffer_.data(), buffer_.size()};
+  msghdr msg{};
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof from;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  const ssize_t n = ::recvmsg(fd_.native_handle(), &msg, MSG_DONTWAIT);
+  if (n < 0) return errno == EINTR;
+  const auto datagram = std::span<const std::byte>(buffer_).first(static_cast<std::size_t>(n));
+
+  RxPacket p;
+  bool have_info = false;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info{};
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      p.ifindex = info.ipi_ifindex;
+      have_info = true;
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info{};
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      p.ifindex = static_cast<int>(info.ipi6_ifindex);
+      p.dst = from_in6_addr(info.ipi6_addr);
+      have_info = true;
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
+      std::memcpy(&p.ttl, CMSG_DATA(c), sizeof p.ttl);
+    }
+  }
+  if (!have_info) {
+    on_drop_(RxDrop::no_ancillary);
+    return true;
+  }
+  if (config_.family == Family::v4) {
+    auto h = parse_ipv4(datagram);  // raw IPv4 sockets receive the header
+    if (!h) {
+      on_drop_(h.error());
+      return true;
+    }
+    p.src = h->src;
+    p.dst = h->dst;
+    p.ttl = h->ttl;
+    p.payload = h->payload;
+  } else {
+    auto src = from_sockaddr(from);
+    if (!src || p.ttl < 0) {
+      on_drop_(RxDrop::no_ancillary);
+      return true;
+    }
+    p.src = *src;
+    p.payload = datagram;
+  }
+  on_packet_(p);
+  return true;
+}
+
+Result<void, int> VrrpSocket::send(const IpAddress& src, const IpAddress& dst,
+                                   std::span<const std::byte> message) {
+  // Link-scope IPv6 destinations (ff02::12, fe80::/10 peers) need the interface as scope.
+  const auto to = to_sockaddr(dst, config_.ifindex);
+  iovec iov{const_cast<std::byte*>(message.data()), message.size()};
+  alignas(cmsghdr) std::byte control[CMSG_SPACE(sizeof(in6_pktinfo))]{};
+  msghdr msg{};
+  msg.msg_name = const_cast<sockaddr*>(to.get());
+  msg.msg_namelen = to.length;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  cmsghdr* c = reinterpret_cast<cmsghdr*>(control);
+  if (config_.family == Family::v4) {
+    in_pktinfo info{};
+    info.ipi_ifindex = config_.ifindex;
+    info.ipi_spec_dst = to_in_addr(src);
+    msg.msg_controllen = CMSG_SPACE(sizeof info);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof info);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  } else {
+    in6_pktinfo info{};
+    info.ipi6_ifindex = static_cast<unsigned>(config_.ifindex);
+    info.ipi6_addr = to_in6_addr(src);
+    msg.msg_controllen = CMSG_SPACE(sizeof info);
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof info);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  }
+  if (::sendmsg(fd_.native_handle(), &msg, MSG_DONTWAIT) < 0) return unexpected(errno);
+  return {};
+}
+
+}  // namespace vigil::vrrp::io

@@ -1,0 +1,100 @@
+// A raw IP protocol 112 socket for one interface and family, shared by the instances on that
+// interface. Non-blocking; the loop wakes it through Asio (posix::stream_descriptor::async_wait)
+// and it reads until the kernel queue is empty (bounded per wake-up so timers keep running).
+//
+// Sending: TTL / hop limit 255 (RFC 5798 §5.1.1.3, §5.1.2.3), multicast loop off (an instance
+// never hears itself), the source chosen per message with IP_PKTINFO / IPV6_PKTINFO (instances
+// on one interface may use different unicast_src_ip). Receiving: IP_PKTINFO / IPV6_RECVPKTINFO
+// for the arrival interface and destination, the TTL from the IPv4 header or IPV6_HOPLIMIT.
+#pragma once
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/ip.hpp"
+#include "base/result.hpp"
+#include "vrrpd/io/rx.hpp"
+
+namespace vigil::vrrp::io {
+
+// Sends one encoded advert. The port the driver talks to (tests use a fake).
+class AdvertTransport {
+ public:
+  virtual ~AdvertTransport() = default;
+  // Returns errno on failure.
+  virtual Result<void, int> send(const IpAddress& src, const IpAddress& dst,
+                                 std::span<const std::byte> message) = 0;
+};
+
+// A socket of one interface and family as the service sees it: sends, and reports what it
+// reads. Called for every message read, with the IP fields filled in; or with a drop the
+// socket layer decided (IP header, ancillary data).
+class PacketEndpoint : public AdvertTransport {
+ public:
+  using OnPacket = std::function<void(const RxPacket&)>;
+  using OnDrop = std::function<void(RxDrop)>;
+  virtual void start(OnPacket on_packet, OnDrop on_drop) = 0;
+};
+
+struct SocketConfig {
+  Family family{Family::v4};
+  std::string ifname;
+  int ifindex{};
+  std::vector<IpAddress> groups;  // multicast groups to join on the interface
+};
+
+// Opens endpoints: VrrpSocket on the loop, a fake in tests.
+class SocketFactory {
+ public:
+  virtual ~SocketFactory() = default;
+  // The error is a message for the log.
+  virtual Result<std::unique_ptr<PacketEndpoint>, std::string> open(const SocketConfig& c) = 0;
+};
+
+class VrrpSocket final : public PacketEndpoint {
+ public:
+  using Config = SocketConfig;
+
+  // Opens, sets the options, binds to the interface and joins the groups. The error is a
+  // message for the log ("socket: Operation not permitted").
+  static Result<std::unique_ptr<VrrpSocket>, std::string> open(boost::asio::io_context& io,
+                                                                Config config);
+  ~VrrpSocket() override;
+  VrrpSocket(const VrrpSocket&) = delete;
+  VrrpSocket& operator=(const VrrpSocket&) = delete;
+
+  void start(OnPacket on_packet, OnDrop on_drop) override;
+  Result<void, int> send(const IpAddress& src, const IpAddress& dst,
+                         std::span<const std::byte> message) override;
+
+  const Config& config() const { return config_; }
+
+ private:
+  VrrpSocket(boost::asio::io_context& io, int fd, Config config);
+  void wait();
+  void read_all();
+  bool read_one();
+
+  Config config_;
+  boost::asio::posix::stream_descriptor fd_;
+  OnPacket on_packet_;
+  OnDrop on_drop_;
+  std::vector<std::byte> buffer_;
+  std::shared_ptr<bool> alive_;  // handlers check it: the socket may be gone when they run
+};
+
+class AsioSocketFactory final : public SocketFactory {
+ public:
+  explicit AsioSocketFactory(boost::asio::io_context& io) : io_(io) {}
+  Result<std::unique_ptr<PacketEndpoint>, std::string> open(const SocketConfig& c) override;
+
+ private:
+  boost::asio::io_context& io_;
+};
+
+}  // namespace vigil::vrrp::io

@@ -1,0 +1,181 @@
+// conf::VrrpInstance -> InstanceConfig: keepalived's defaults, the host's facts, the options.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "conf/load.hpp"
+#include "conf/model.hpp"
+#include "conf/source.hpp"
+#include "vrrpd/io/instance_config.hpp"
+#include "vrrpd/io/scripts.hpp"
+#include "vrrpd/tests/test_util.hpp"
+
+namespace vigil::vrrp::io {
+namespace {
+
+using namespace std::chrono_literals;
+using test::ip;
+using ::testing::ElementsAre;
+
+conf::LoadResult load(const std::string& text) {
+  conf::MemorySource src;
+  src.add("/k.conf", text);
+  conf::LoadOptions o;
+  o.config_id = "test";
+  auto r = conf::load("/k.conf", src, o);
+  EXPECT_TRUE(r.ok());
+  return r;
+}
+
+std::optional<InterfaceInfo> host(const std::string& name) {
+  if (name != "eth0" && name != "eth1") return std::nullopt;
+  InterfaceInfo i;
+  i.name = name;
+  i.ifindex = name == "eth0" ? 2 : 3;
+  i.up = i.running = true;
+  i.ipv4 = ip(name == "eth0" ? "192.0.2.11" : "198.51.100.11");
+  i.ipv6_link_local = ip("fe80::11");
+  return i;
+}
+
+Result<InstanceConfig, std::string> make(const std::string& text) {
+  auto r = load(text);
+  return make_instance_config(r.config->vrrp_instances.at(0), r.config->global, &host);
+}
+
+TEST(InstanceConfig, KeepalivedDefaultsAndTheInterfacesPrimaryAddress) {
+  auto c = make(R"(vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    virtual_ipaddress {
+        192.0.2.100/24
+        192.0.2.101 dev eth1 scope link label eth1:vip brd 192.0.2.255
+    }
+})");
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->name, "VI_1");
+  EXPECT_EQ(c->ifindex, 2);
+  EXPECT_EQ(c->router.version, Version::v2);
+  EXPECT_EQ(c->router.priority, 100);
+  EXPECT_EQ(c->router.advertisement_interval, Centiseconds{100});
+  EXPECT_EQ(c->router.primary_address, ip("192.0.2.11"));
+  EXPECT_THAT(c->router.addresses, ElementsAre(ip("192.0.2.100"), ip("192.0.2.101")));
+  EXPECT_TRUE(c->router.preempt);
+  EXPECT_TRUE(c->router.accept);
+  EXPECT_THAT(c->destinations, ElementsAre(ip("224.0.0.18")));
+  ASSERT_EQ(c->vips.size(), 2u);
+  EXPECT_EQ(c->vips[0].ifindex, 2);
+  EXPECT_EQ(c->vips[0].address.length, 24);
+  EXPECT_EQ(c->vips[1].dev, "eth1");
+  EXPECT_EQ(c->vips[1].ifindex, 3);
+  EXPECT_EQ(c->vips[1].scope, 253);
+  EXPECT_EQ(c->vips[1].label, "eth1:vip");
+  EXPECT_EQ(c->vips[1].broadcast, ip("192.0.2.255"));
+  EXPECT_EQ(c->garp.delay, 5s);
+  EXPECT_EQ(c->garp.repeat, 5u);
+  EXPECT_EQ(c->decode.auth->type, AuthType::none);
+}
+
+TEST(InstanceConfig, V2PassAuthenticationIsPaddedToEightBytes) {
+  auto c = make(R"(vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    authentication {
+        auth_type PASS
+        auth_pass secret
+    }
+    virtual_ipaddress { 192.0.2.100 }
+})");
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->router.auth.type, AuthType::pass);
+  EXPECT_EQ(c->router.auth.data[0], std::byte{'s'});
+  EXPECT_EQ(c->router.auth.data[5], std::byte{'t'});
+  EXPECT_EQ(c->router.auth.data[6], std::byte{0});
+  EXPECT_EQ(c->decode.auth->type, AuthType::pass);
+}
+
+TEST(InstanceConfig, V3UnicastPreemptDelayGarpAndNotify) {
+  auto c = make(R"(vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    version 3
+    priority 150
+    advert_int 0.1
+    nopreempt
+    preempt_delay 2
+    no_accept
+    unicast_src_ip 192.0.2.21
+    unicast_peer {
+        192.0.2.22
+        192.0.2.23
+    }
+    garp_master_delay 1
+    garp_master_repeat 2
+    garp_master_refresh 30
+    garp_interval 0.01
+    notify_master "/usr/local/bin/up.sh 'a b' c"
+    notify /bin/n
+    virtual_ipaddress { 192.0.2.100 }
+})");
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->router.version, Version::v3);
+  EXPECT_EQ(c->router.priority, 150);
+  EXPECT_EQ(c->router.advertisement_interval, Centiseconds{10});
+  EXPECT_FALSE(c->router.preempt);
+  EXPECT_EQ(c->router.preempt_delay, 2s);
+  EXPECT_FALSE(c->router.accept);
+  EXPECT_EQ(c->router.primary_address, ip("192.0.2.21"));
+  EXPECT_THAT(c->destinations, ElementsAre(ip("192.0.2.22"), ip("192.0.2.23")));
+  EXPECT_EQ(c->peers.size(), 2u);
+  EXPECT_EQ(c->garp.delay, 1s);
+  EXPECT_EQ(c->garp.repeat, 2u);
+  EXPECT_EQ(c->garp.refresh, 30s);
+  EXPECT_EQ(c->garp.interval, 10ms);
+  EXPECT_THAT(c->notify.master, ElementsAre("/usr/local/bin/up.sh", "a b", "c"));
+  EXPECT_THAT(c->notify.notify, ElementsAre("/bin/n"));
+  EXPECT_FALSE(c->decode.auth.has_value());
+}
+
+TEST(InstanceConfig, Ipv6UsesTheLinkLocalSourceAndTheIpv6Group) {
+  auto c = make(R"(vrrp_instance VI_6 {
+    interface eth0
+    virtual_router_id 52
+    virtual_ipaddress { 2001:db8::100/64 }
+})");
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->router.version, Version::v3);
+  EXPECT_EQ(c->router.primary_address, ip("fe80::11"));
+  EXPECT_THAT(c->destinations, ElementsAre(ip("ff02::12")));
+}
+
+TEST(InstanceConfig, AMissingInterfaceIsNotAnErrorButHasNoIndex) {
+  auto c = make(R"(vrrp_instance VI_1 {
+    interface nosuch0
+    virtual_router_id 51
+    virtual_ipaddress { 192.0.2.100 }
+})");
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->ifindex, 0);
+  EXPECT_TRUE(c->router.primary_address.is_unspecified());
+}
+
+TEST(InstanceConfig, ScopesByNameAndNumber) {
+  EXPECT_EQ(parse_scope(""), 0);
+  EXPECT_EQ(parse_scope("global"), 0);
+  EXPECT_EQ(parse_scope("site"), 200);
+  EXPECT_EQ(parse_scope("link"), 253);
+  EXPECT_EQ(parse_scope("host"), 254);
+  EXPECT_EQ(parse_scope("nowhere"), 255);
+  EXPECT_EQ(parse_scope("17"), 17);
+  EXPECT_EQ(parse_scope("256"), std::nullopt);
+  EXPECT_EQ(parse_scope("galaxy"), std::nullopt);
+}
+
+TEST(SplitCommand, WordsAndQuotes) {
+  EXPECT_THAT(split_command("/bin/x  a\t'b c' \"d 'e'\" f\"g h\""),
+              ElementsAre("/bin/x", "a", "b c", "d 'e'", "fg h"));
+  EXPECT_TRUE(split_command("   ").empty());
+  EXPECT_THAT(split_command("''"), ElementsAre(""));
+}
+
+}  // namespace
+}  // namespace vigil::vrrp::io

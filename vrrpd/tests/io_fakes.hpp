@@ -1,0 +1,158 @@
+// In-memory fakes of the vrrpd/io ports, and a manual timer service that fires due timers
+// as a test advances its clock. Everything runs on the test's thread, deterministically.
+#pragma once
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "vrrpd/io/arp_sender.hpp"
+#include "vrrpd/io/log.hpp"
+#include "vrrpd/io/scripts.hpp"
+#include "vrrpd/io/timer.hpp"
+#include "vrrpd/io/vip_installer.hpp"
+#include "vrrpd/io/vrrp_socket.hpp"
+
+namespace vigil::vrrp::test {
+
+class ManualTimers final : public io::TimerService {
+ public:
+  explicit ManualTimers(TimePoint start = TimePoint{} + std::chrono::hours{1}) : clock_(start) {}
+
+  TimePoint now() const override { return clock_.now(); }
+  std::unique_ptr<io::Timer> make_timer() override {
+    auto slot = std::make_shared<Slot>();
+    slots_.push_back(slot);
+    return std::make_unique<ManualTimer>(slot);
+  }
+
+  // Fires every timer due up to now + d, each at its deadline, in deadline order.
+  void advance(Duration d) { run_until(now() + d); }
+  void run_until(TimePoint end) {
+    for (;;) {
+      std::shared_ptr<Slot> next;
+      for (auto& w : slots_)
+        if (auto s = w.lock(); s && s->at && *s->at <= end && (!next || *s->at < *next->at)) next = s;
+      if (!next) break;
+      clock_.set(std::max(clock_.now(), *next->at));
+      next->at.reset();
+      auto fire = std::move(next->fire);
+      fire();
+    }
+    clock_.set(std::max(clock_.now(), end));
+  }
+  const ManualClock& clock() const { return clock_; }
+
+ private:
+  struct Slot {
+    std::optional<TimePoint> at;
+    std::function<void()> fire;
+  };
+  class ManualTimer final : public io::Timer {
+   public:
+    explicit ManualTimer(std::shared_ptr<Slot> s) : slot_(std::move(s)) {}
+    void arm(TimePoint at, std::function<void()> fire) override {
+      slot_->at = at;
+      slot_->fire = std::move(fire);
+    }
+    void cancel() override {
+      slot_->at.reset();
+      slot_->fire = nullptr;
+    }
+
+   private:
+    std::shared_ptr<Slot> slot_;
+  };
+
+  ManualClock clock_;
+  std::vector<std::weak_ptr<Slot>> slots_;
+};
+
+class FakeVips final : public io::VipInstaller {
+ public:
+  Result<void, std::string> add(const io::Vip& v) override {
+    ops.push_back("add " + io::to_string(v));
+    if (std::find(installed.begin(), installed.end(), v) == installed.end()) installed.push_back(v);
+    return {};
+  }
+  Result<bool, std::string> remove(const io::Vip& v) override {
+    ops.push_back("remove " + io::to_string(v));
+    const auto before = installed.size();
+    std::erase(installed, v);
+    return installed.size() != before;
+  }
+  bool has(const std::string& prefix) const {
+    return std::any_of(installed.begin(), installed.end(),
+                       [&](const io::Vip& v) { return v.address.to_string() == prefix; });
+  }
+  std::vector<io::Vip> installed;
+  std::vector<std::string> ops;
+};
+
+class FakeArp final : public io::ArpSender {
+ public:
+  explicit FakeArp(const io::TimerService& t) : timers_(t) {}
+  Result<void, std::string> announce(int ifindex, const IpAddress& vip) override {
+    sent.push_back({ifindex, vip, timers_.now()});
+    return {};
+  }
+  struct Sent {
+    int ifindex;
+    IpAddress vip;
+    TimePoint at;
+  };
+  std::vector<Sent> sent;
+
+ private:
+  const io::TimerService& timers_;
+};
+
+class FakeScripts final : public io::ScriptRunner {
+ public:
+  void run(std::vector<std::string> argv, Duration) override { runs.push_back(std::move(argv)); }
+  std::vector<std::vector<std::string>> runs;
+};
+
+class RecordingLog final : public io::Log {
+ public:
+  bool enabled(io::Severity) const override { return true; }
+  void write(io::Severity s, std::string m) override { lines.push_back({s, std::move(m)}); }
+  bool contains(const std::string& part) const {
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const auto& l) { return l.second.find(part) != std::string::npos; });
+  }
+  std::vector<std::pair<io::Severity, std::string>> lines;
+};
+
+struct SentPacket {
+  IpAddress src, dst;
+  std::vector<std::byte> bytes;
+  TimePoint at;
+};
+
+class FakeTransport final : public io::PacketEndpoint {
+ public:
+  explicit FakeTransport(const io::TimerService& t) : timers_(t) {}
+  Result<void, int> send(const IpAddress& src, const IpAddress& dst,
+                         std::span<const std::byte> m) override {
+    sent.push_back({src, dst, {m.begin(), m.end()}, timers_.now()});
+    if (on_send) on_send(sent.back());
+    return {};
+  }
+  void start(OnPacket p, OnDrop d) override {
+    on_packet = std::move(p);
+    on_drop = std::move(d);
+  }
+  std::vector<SentPacket> sent;
+  std::function<void(const SentPacket&)> on_send;
+  OnPacket on_packet;
+  OnDrop on_drop;
+
+ private:
+  const io::TimerService& timers_;
+};
+
+}  // namespace vigil::vrrp::test

@@ -4,6 +4,7 @@
 
 #include "conf/source.hpp"
 #include "daemon/config.hpp"
+#include "daemon/genhash.hpp"
 #include "daemon/ipvs_cli.hpp"
 #include "daemon/options.hpp"
 #include "daemon/run.hpp"
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
     std::cout << version_text() << '\n';
     return 0;
   }
+  if (!options->genhash_url.empty())
+    return genhash({options->genhash_url, options->genhash_virtualhost, options->genhash_ssl}, std::cout, std::cerr);
   vigil::conf::DiskSource disk;
   if (options->config_test) return config_test(*options, disk, std::cout, std::cerr);
   if (options->dump_config) return dump_config(*options, disk, std::cout, std::cerr);

@@ -28,6 +28,11 @@ po::options_description describe(Options& o) {
      "configuration id for @ID lines (default: the short host name)")
     ("pid,p", po::value(&o.pid_file)->value_name("FILE"),
      "pid file (default /run/vigil.pid)")
+    ("genhash", po::value(&o.genhash_url)->value_name("URL"),
+     "print the MD5 digest of URL's body for HTTP_GET's digest, and exit")
+    ("virtualhost", po::value(&o.genhash_virtualhost)->value_name("NAME"),
+     "with --genhash: the Host header (and SNI over TLS)")
+    ("ssl", po::bool_switch(&o.genhash_ssl), "with --genhash: fetch over TLS (as https://)")
     ("version,v", po::bool_switch(&o.version), "print the version and exit")
     ("help,h", po::bool_switch(&o.help), "print this help and exit");
   // clang-format on
@@ -57,6 +62,8 @@ Result<Options, std::string> parse_options(int argc, const char* const* argv) {
     return unexpected(std::string(e.what()));
   }
   if (!stray.empty()) return unexpected("unexpected argument '" + stray.front() + "'");
+  if (o.genhash_url.empty() && (!o.genhash_virtualhost.empty() || o.genhash_ssl))
+    return unexpected(std::string("--virtualhost and --ssl go with --genhash URL"));
   if (o.config_file.empty()) return unexpected(std::string("empty configuration file name"));
   if (o.pid_file.empty()) return unexpected(std::string("empty pid file name"));
   return o;

@@ -23,6 +23,10 @@ struct Options {
   bool log_detail{false};                       // -D, --log-detail
   bool version{false};                          // -v, --version
   bool help{false};                             // -h, --help
+  // `vigil --genhash URL [--virtualhost NAME] [--ssl]`: keepalived's genhash (genhash.hpp).
+  std::string genhash_url;                      // --genhash
+  std::string genhash_virtualhost;              // --virtualhost
+  bool genhash_ssl{false};                      // --ssl
 
   // Neither -P nor -C means both subsystems, as in keepalived.
   bool run_vrrp() const { return vrrp_only || !check_only; }

@@ -14,6 +14,7 @@
 #include "daemon/log.hpp"
 #include "daemon/loop.hpp"
 #include "daemon/pidfile.hpp"
+#include "daemon/checker_service.hpp"  // checkers (-C)
 #include "daemon/vrrp_service.hpp"
 
 namespace vigil::daemon {
@@ -41,6 +42,11 @@ class Daemon {
 
   // After the pid file is ours: a refused second daemon must not touch the addresses.
   void start_subsystems() {
+    // checkers (-C, or neither -P nor -C): they read config_ for as long as they run.
+    if (options_.run_check() && loop_) {
+      checker_ = std::make_unique<CheckerService>(*loop_);
+      checker_->start(*config_.config);
+    }
     if (!options_.run_vrrp() || !loop_) return;
     vrrp_ = std::make_unique<VrrpService>(*loop_);
     vrrp_->start(*config_.config);
@@ -49,10 +55,14 @@ class Daemon {
   // SIGTERM, on the loop, before it stops: priority-0 adverts go out, VIPs are removed.
   void shutdown() {
     if (vrrp_) vrrp_->stop();
+    if (checker_) checker_->stop();  // checkers
   }
 
   // Before the Loop goes: the subsystems own Asio objects on its io_context.
-  void stop_subsystems() { vrrp_.reset(); }
+  void stop_subsystems() {
+    vrrp_.reset();
+    checker_.reset();  // checkers
+  }
 
   // SIGHUP. Reading the file on the loop thread blocks it briefly, as keepalived's reload
   // does; it moves off the loop together with the real reload.
@@ -66,6 +76,7 @@ class Daemon {
                  " error(s); keeping the running configuration");
       return;
     }
+    if (checker_ && !running_config_) running_config_ = std::move(config_.config);  // checkers: in use
     config_ = std::move(next);
     ++generation_;
     log_.notice("reload: configuration " + options_.config_file + " OK (generation " +
@@ -81,6 +92,7 @@ class Daemon {
                 (options_.run_check() ? "on" : "off") + ", log messages dropped " +
                 std::to_string(log_.dropped()));
     if (vrrp_) vrrp_->dump();
+    if (checker_) checker_->dump();  // checkers
   }
 
  private:
@@ -90,6 +102,8 @@ class Daemon {
   Loop* loop_{nullptr};
   unsigned generation_{1};
   std::unique_ptr<VrrpService> vrrp_;
+  std::unique_ptr<conf::Config> running_config_;   // checkers: theirs, after a reload
+  std::unique_ptr<CheckerService> checker_;         // checkers
 };
 
 std::unique_ptr<LogSink> make_sink(const Options& options) {

@@ -14,6 +14,8 @@ packages=(
   # tests, drills, benchmarks
   keepalived ipvsadm iproute2 nftables procps psmisc time python3 man-db groff-base
   qemu-system-x86 linux-image-amd64 busybox-static cpio lz4 dash kmod
+  # checkers: HTTP_GET's regex (PCRE2); real servers for the check_* drills
+  libpcre2-dev nginx openssl dnsmasq-base python3-aiosmtpd socat
 )
 
 missing=()
@@ -34,6 +36,7 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 # Debian starts keepalived on install; the tests run their own instances.
 if command -v systemctl >/dev/null 2>&1; then
-  $SUDO systemctl disable --now keepalived >/dev/null 2>&1 || true
+  $SUDO systemctl disable --now keepalived nginx >/dev/null 2>&1 || true
 fi
 pkill -x keepalived 2>/dev/null || true
+pkill -x nginx 2>/dev/null || true

@@ -25,6 +25,9 @@ CheckerPolicy checker_policy(const conf::CheckBase& cb, const conf::RealServer& 
                                                 : 60'000'000);
   p.timeout = us(c.connect_timeout_us.is_set() ? *c.connect_timeout_us : 5'000'000);
   p.retry = static_cast<int>(c.retry.is_set() ? *c.retry : (cb.kind == conf::CheckerKind::misc ? 0 : 1));
+  // keepalived's DNS_CHECK retries 3 times unless told otherwise (UDP may lose a query).
+  if (cb.kind == conf::CheckerKind::dns && (!c.retry.is_set() || c.retry.loc.line == conf::Setting<long long>::kBuiltinLine))
+    p.retry = 3;
   p.delay_before_retry = us(c.delay_before_retry_us.is_set() ? *c.delay_before_retry_us : 1'000'000);
   if (c.warmup_us.is_set()) p.warmup = us(*c.warmup_us);
   if (cb.kind == conf::CheckerKind::misc) {

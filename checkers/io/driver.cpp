@@ -17,7 +17,7 @@ struct CheckerDriver::Slot {
 namespace {
 
 std::string address_port(const IpAddress& a, long long port) {
-  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(port);
+  return "[" + a.to_string() + "]:" + std::to_string(port);
 }
 
 }  // namespace
@@ -41,7 +41,7 @@ std::string CheckerDriver::vs_name(std::uint32_t vi) const {
   const auto& vs = config_.virtual_servers.at(vi);
   switch (vs.kind) {
     case conf::VirtualServer::Kind::address: return address_port(vs.address, vs.port);
-    case conf::VirtualServer::Kind::fwmark: return "fwmark " + std::to_string(vs.fwmark);
+    case conf::VirtualServer::Kind::fwmark: return "FWM " + std::to_string(vs.fwmark);
     case conf::VirtualServer::Kind::group: return "group " + vs.group;
   }
   return {};
@@ -49,7 +49,7 @@ std::string CheckerDriver::vs_name(std::uint32_t vi) const {
 
 std::string CheckerDriver::rs_name(RsKey k) const {
   const auto& rs = config_.virtual_servers.at(k.vs).real_servers.at(k.rs);
-  return rs.port.is_set() ? address_port(rs.address, *rs.port) : rs.address.to_string();
+  return rs.port.is_set() ? address_port(rs.address, *rs.port) : "[" + rs.address.to_string() + "]";
 }
 
 const conf::CheckBase& CheckerDriver::check(CheckerKey k) const {
@@ -62,11 +62,22 @@ CheckerDriver::Slot& CheckerDriver::slot(CheckerKey k) {
   return *s;
 }
 
-void CheckerDriver::start() { apply(core_.start(clock_.now()), "start-up"); }
+void CheckerDriver::start() {
+  apply(core_.start(clock_.now()), "start-up");
+  files_ = std::make_unique<FileWatcher>(io_, log_, [this](CheckerKey k, const FileLevel& level, const std::string& why) {
+    report_file(k, level, why);
+  });
+  files_->start(config_);
+}
+
+void CheckerDriver::report_file(CheckerKey k, const FileLevel& level, const std::string& why) {
+  step(ProbeResult{k, 0, level.ok, level.weight}, "FILE_CHECK " + why);
+}
 
 void CheckerDriver::stop() {
   if (stopped_) return;
   stopped_ = true;
+  files_.reset();
   for (auto& [k, s] : slots_) {
     s->timer.cancel();
     if (s->token) prober_.cancel(*std::exchange(s->token, std::nullopt));
@@ -94,8 +105,9 @@ void CheckerDriver::apply(const Actions& actions, const std::string& why) {
       if (const auto* n = std::get_if<Notify>(&a)) {
         const bool rs = n->kind == NotifyKind::rs_up || n->kind == NotifyKind::rs_down;
         const bool up = n->kind == NotifyKind::rs_up || n->kind == NotifyKind::quorum_up;
-        log_.write(Severity::info, rs ? "real server " + rs_name(n->server) + " of VS " + vs_name(n->server.vs) +
-                                            (up ? " is up" : " is down") + " (" + why + ")"
+        // "[10.0.1.1]:80 DOWN: TCP_CHECK connect: Connection refused (retry 3 of 3) (VS [10.0.0.1]:80)"
+        log_.write(Severity::info, rs ? rs_name(n->server) + (up ? " UP: " : " DOWN: ") + why + " (VS " +
+                                            vs_name(n->server.vs) + ")"
                                       : "VS " + vs_name(n->server.vs) + (up ? " gained" : " lost") + " quorum (" +
                                             why + ")");
       } else if (const auto* s = std::get_if<SwapSorry>(&a)) {
@@ -132,9 +144,22 @@ void CheckerDriver::probe(const StartProbe& p) {
 void CheckerDriver::on_done(CheckerKey k, std::uint64_t probe, ProbeOutcome o) {
   slot(k).token.reset();
   const std::string what = std::string(conf::kCheckerNames[static_cast<int>(check(k).kind)]);
-  if (!o.ok && log_.enabled(Severity::debug))
-    log_.write(Severity::debug, what + " of " + rs_name(k.server()) + " failed: " + o.reason);
-  step(ProbeResult{k, probe, o.ok, o.weight}, o.ok ? what + " passed" : what + " " + o.reason);
+  const CheckerSchedule& sched = core_.checker(k);
+  const int retry = core_.policy()[k.vs].servers[k.rs].checkers[k.checker].retry;
+  std::string why = o.ok ? what + " passed" : what + " " + o.reason;
+  if (!o.ok && sched.up() && sched.retries_used() < retry) {
+    // Not a verdict yet: it is retried after delay_before_retry.
+    if (log_.enabled(Severity::debug))
+      log_.write(Severity::debug, rs_name(k.server()) + " " + why + " (retry " + std::to_string(sched.retries_used() + 1) +
+                                      " of " + std::to_string(retry) + " follows)");
+  } else if (!o.ok) {
+    if (sched.up() && sched.has_run() && retry > 0)
+      why += " (retry " + std::to_string(retry) + " of " + std::to_string(retry) + ")";
+    else if (!sched.has_run())
+      why += " (first check)";
+    if (log_.enabled(Severity::debug)) log_.write(Severity::debug, rs_name(k.server()) + " " + why);
+  }
+  step(ProbeResult{k, probe, o.ok, o.weight}, why);
 }
 
 }  // namespace vigil::checkers::io

@@ -10,6 +10,7 @@
 
 #include "base/clock.hpp"
 #include "checkers/core/health_core.hpp"
+#include "checkers/io/file_watch.hpp"
 #include "checkers/io/log.hpp"
 #include "checkers/io/prober.hpp"
 #include "conf/model.hpp"
@@ -34,7 +35,8 @@ class CheckerDriver {
   CheckerDriver(const CheckerDriver&) = delete;
   CheckerDriver& operator=(const CheckerDriver&) = delete;
 
-  // Emits the initial table and starts probing.
+  // Emits the initial table, starts probing, and starts watching FILE_CHECK's files (their
+  // levels are reported from inside start(), after the initial table).
   void start();
   // Cancels probes and timers; with omega, the shutdown notifications reach the sink.
   void stop();
@@ -42,7 +44,7 @@ class CheckerDriver {
   void report_level(CheckerKey checker, bool ok, std::optional<long long> weight = std::nullopt);
 
   const HealthCore& core() const { return core_; }
-  // "10.0.0.1:80", "fwmark 7", "group web" / "10.0.0.2:8080": keepalived's way of naming.
+  // "[10.0.0.1]:80", "FWM 7", "group web" / "[10.0.0.2]:8080": keepalived's way of naming.
   std::string vs_name(std::uint32_t vs) const;
   std::string rs_name(RsKey rs) const;
 
@@ -53,6 +55,7 @@ class CheckerDriver {
   void probe(const StartProbe& p);
   void on_done(CheckerKey k, std::uint64_t probe, ProbeOutcome outcome);
   void step(const Input& in, const std::string& why);
+  void report_file(CheckerKey k, const FileLevel& level, const std::string& why);
   const conf::CheckBase& check(CheckerKey k) const;
   Slot& slot(CheckerKey k);
 
@@ -64,6 +67,7 @@ class CheckerDriver {
   EffectSink sink_;
   HealthCore core_;
   std::map<CheckerKey, std::unique_ptr<Slot>> slots_;
+  std::unique_ptr<FileWatcher> files_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool stopped_{false};
 };

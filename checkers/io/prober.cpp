@@ -7,17 +7,21 @@
 #include <unordered_map>
 
 #include "checkers/core/misc_exit.hpp"
+#include "checkers/io/dns_probe.hpp"
 #include "checkers/io/http_probe.hpp"
 #include "checkers/io/log.hpp"
 #include "checkers/io/misc_runner.hpp"
+#include "checkers/io/ping_probe.hpp"
+#include "checkers/io/smtp_probe.hpp"
 #include "checkers/io/tcp_probe.hpp"
+#include "checkers/io/udp_probe.hpp"
 
 namespace vigil::checkers::io {
 namespace asio = boost::asio;
 
 struct AsioProber::Impl {
-  Impl(asio::io_context& i, Log& l) : io(i), log(l), tcp(i), misc(i), http(i) {}
-  enum class Kind : std::uint8_t { tcp, misc, http, none };
+  Impl(asio::io_context& i, Log& l) : io(i), log(l), tcp(i), misc(i), http(i), smtp(i), dns(i), udp(i), ping(i) {}
+  enum class Kind : std::uint8_t { tcp, misc, http, smtp, dns, udp, ping, none };
   struct Running {
     Kind kind;
     std::uint64_t inner;
@@ -27,15 +31,21 @@ struct AsioProber::Impl {
   TcpProber tcp;
   MiscRunner misc;
   HttpProber http;
+  SmtpProber smtp;
+  DnsProber dns;
+  UdpProber udp;
+  PingProber ping;
+  TlsSettings tls;
   std::unordered_map<std::uint64_t, Running> running;
   std::set<conf::CheckerKind> warned;
-  bool warned_regex{false};
   std::uint64_t next{1};
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 };
 
 AsioProber::AsioProber(asio::io_context& io, Log& log) : impl_(std::make_unique<Impl>(io, log)) {}
 AsioProber::~AsioProber() = default;
+
+void AsioProber::set_tls(const TlsSettings& tls) { impl_->tls = tls; }
 
 std::uint64_t AsioProber::start(const conf::CheckBase& check, TimePoint deadline, ProbeDone done) {
   Impl& m = *impl_;
@@ -70,17 +80,33 @@ std::uint64_t AsioProber::start(const conf::CheckBase& check, TimePoint deadline
     case conf::CheckerKind::http:
     case conf::CheckerKind::ssl: {
       const auto& c = static_cast<const conf::HttpCheck&>(check);
-      if (!m.warned_regex && std::any_of(c.url.begin(), c.url.end(), [](const conf::Url& u) { return u.regex.is_set(); })) {
-        m.warned_regex = true;
-        m.log.write(Severity::warning, "HTTP_GET/SSL_GET url regex is not implemented yet: ignored");
-      }
-      m.running[token] = {Impl::Kind::http, m.http.start(http_target(c), deadline, std::move(finish))};
+      m.running[token] = {Impl::Kind::http, m.http.start(http_target(c, m.tls), deadline, std::move(finish))};
+      break;
+    }
+    case conf::CheckerKind::smtp: {
+      const auto& c = static_cast<const conf::SmtpCheck&>(check);
+      m.running[token] = {Impl::Kind::smtp, m.smtp.start(smtp_target(c), deadline, std::move(finish))};
+      break;
+    }
+    case conf::CheckerKind::dns: {
+      const auto& c = static_cast<const conf::DnsCheck&>(check);
+      m.running[token] = {Impl::Kind::dns, m.dns.start(dns_target(c), deadline, std::move(finish))};
+      break;
+    }
+    case conf::CheckerKind::udp: {
+      const auto& c = static_cast<const conf::UdpCheck&>(check);
+      m.running[token] = {Impl::Kind::udp, m.udp.start(udp_target(c), deadline, std::move(finish))};
+      break;
+    }
+    case conf::CheckerKind::ping: {
+      const auto& c = static_cast<const conf::PingCheck&>(check);
+      m.running[token] = {Impl::Kind::ping, m.ping.start(ping_target(c), deadline, std::move(finish))};
       break;
     }
     default: {
       if (m.warned.insert(check.kind).second)
         m.log.write(Severity::warning, std::string(conf::kCheckerNames[static_cast<int>(check.kind)]) +
-                                           " is not implemented yet: such checks pass");
+                                           " is not probed: such checks pass");
       m.running[token] = {Impl::Kind::none, 0};
       asio::post(m.io, [finish = std::move(finish)]() mutable { finish(ProbeOutcome{true, std::nullopt, {}}); });
       break;
@@ -98,6 +124,10 @@ void AsioProber::cancel(std::uint64_t token) {
   if (r.kind == Impl::Kind::tcp) m.tcp.cancel(r.inner);
   if (r.kind == Impl::Kind::misc) m.misc.cancel(r.inner);
   if (r.kind == Impl::Kind::http) m.http.cancel(r.inner);
+  if (r.kind == Impl::Kind::smtp) m.smtp.cancel(r.inner);
+  if (r.kind == Impl::Kind::dns) m.dns.cancel(r.inner);
+  if (r.kind == Impl::Kind::udp) m.udp.cancel(r.inner);
+  if (r.kind == Impl::Kind::ping) m.ping.cancel(r.inner);
   // Kind::none: its posted completion finds the token gone and stays silent.
 }
 

@@ -35,9 +35,11 @@ class Prober {
   virtual void cancel(std::uint64_t token) = 0;
 };
 
-// TCP_CHECK, MISC_CHECK, HTTP_GET and SSL_GET on one io_context.
-// Kinds without a probe yet (SMTP, DNS, UDP, PING) pass, with a warning logged once each:
-// removing every server because vigil lacks a probe would be the worse failure.
+struct TlsSettings;
+
+// TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, SMTP_CHECK, DNS_CHECK, UDP_CHECK and PING_CHECK
+// on one io_context. FILE_CHECK and BFD_CHECK are passive (never probed: their watchers
+// report levels to the driver); asked to probe one anyway, it passes, with a warning.
 class AsioProber final : public Prober {
  public:
   AsioProber(boost::asio::io_context& io, Log& log);
@@ -47,6 +49,8 @@ class AsioProber final : public Prober {
 
   std::uint64_t start(const conf::CheckBase& check, TimePoint deadline, ProbeDone done) override;
   void cancel(std::uint64_t token) override;
+  // SSL_GET's client settings: the global SSL block (http_probe.hpp's tls_settings()).
+  void set_tls(const TlsSettings& tls);
 
  private:
   struct Impl;

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "checkers/io/asio_time.hpp"
+#include "checkers/io/sockets.hpp"
 
 namespace vigil::checkers::io {
 namespace asio = boost::asio;
@@ -40,34 +41,6 @@ struct TcpProber::Probe {
   bool timed_out{false};
 };
 
-namespace {
-
-std::string sys_error(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
-
-// Opens and prepares the socket; an error text when that fails.
-std::string prepare(tcp::socket& s, const TcpTarget& t) {
-  boost::system::error_code ec;
-  s.open(t.address.is_v4() ? tcp::v4() : tcp::v6(), ec);
-  if (ec) return "socket: " + ec.message();
-  const int fd = s.native_handle();
-  if (t.fwmark != 0 && ::setsockopt(fd, SOL_SOCKET, SO_MARK, &t.fwmark, sizeof t.fwmark) != 0)
-    return sys_error("SO_MARK");
-  if (!t.bind_if.empty() &&
-      ::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, t.bind_if.data(), static_cast<socklen_t>(t.bind_if.size())) != 0)
-    return sys_error("SO_BINDTODEVICE");
-  if (t.bindto || t.bind_port != 0) {
-    const asio::ip::address from = t.bindto ? to_asio(*t.bindto)
-                                   : t.address.is_v4() ? asio::ip::address(asio::ip::address_v4::any())
-                                                       : asio::ip::address(asio::ip::address_v6::any());
-    if (t.bind_port != 0) s.set_option(asio::socket_base::reuse_address(true), ec);
-    s.bind(tcp::endpoint(from, t.bind_port), ec);
-    if (ec) return "bind: " + ec.message();
-  }
-  return {};
-}
-
-}  // namespace
-
 TcpProber::~TcpProber() {
   for (auto& [token, p] : probes_) {
     p->done = nullptr;
@@ -82,7 +55,7 @@ std::uint64_t TcpProber::start(const TcpTarget& target, TimePoint deadline, Prob
   auto p = std::make_shared<Probe>(io_);
   p->done = std::move(done);
   probes_.emplace(token, p);
-  if (auto err = prepare(p->socket, target); !err.empty()) {
+  if (auto err = prepare_socket<tcp>(p->socket, target); !err.empty()) {
     asio::post(io_, [this, token, weak = std::weak_ptr<Probe>(p), err = std::move(err)] {
       if (weak.lock()) finish(token, {false, std::nullopt, err});  // else cancelled, or we are gone
     });

@@ -94,8 +94,8 @@ virtual_server 10.1.1.1 80 {
   EXPECT_THAT(effects, ElementsAre(Action{Notify{NotifyKind::rs_up, b, std::nullopt}}, Action{SwapSorry{0, false}},
                                    Action{SetRealServer{a, true, 1}}, Action{SetRealServer{b, true, 1}},
                                    Action{Notify{NotifyKind::quorum_up, {0, 0}, std::nullopt}}));
-  EXPECT_THAT(log.lines, ::testing::Contains(::testing::HasSubstr("real server 127.0.0.1:" + std::to_string(down_port) +
-                                                                  " of VS 10.1.1.1:80 is down (TCP_CHECK connect:")));
+  EXPECT_THAT(log.lines, ::testing::Contains(::testing::HasSubstr("[127.0.0.1]:" + std::to_string(down_port) +
+                                                                  " DOWN: TCP_CHECK connect:")));
   driver.stop();
   io.run_for(50ms);
 }

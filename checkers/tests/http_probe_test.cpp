@@ -253,3 +253,87 @@ virtual_server 10.0.0.1 443 {
 
 }  // namespace
 }  // namespace vigil::checkers::io
+
+namespace vigil::checkers::io {
+namespace {
+
+TEST_F(HttpProbe, RegexMatchNoMatchOptionsAndOffsets) {
+  server.pages["/"] = {200, "<html>\n<title>Welcome to nginx!</title>\n</html>\n"};
+  auto url = [](std::string re) {
+    HttpUrl u;
+    u.regex = std::move(re);
+    return u;
+  };
+  EXPECT_TRUE(probe(target({url("Welcome to nginx")})).ok);
+  auto o = probe(target({url("Welcome to apache")}));
+  EXPECT_FALSE(o.ok);
+  EXPECT_EQ(o.reason, "/: regex 'Welcome to apache' did not match");
+  HttpUrl no = url("Maintenance");
+  no.regex_no_match = true;
+  EXPECT_TRUE(probe(target({no})).ok);
+  no.regex = "nginx";
+  EXPECT_FALSE(probe(target({no})).ok);
+  HttpUrl ci = url("WELCOME");
+  EXPECT_FALSE(probe(target({ci})).ok);
+  ci.regex_options = {"caseless"};
+  EXPECT_TRUE(probe(target({ci})).ok);
+  HttpUrl ml = url("^<title>");
+  EXPECT_FALSE(probe(target({ml})).ok);
+  ml.regex_options = {"multiline"};
+  EXPECT_TRUE(probe(target({ml})).ok);
+  HttpUrl off = url("html");
+  off.regex_min_offset = 7;  // past the first "html"
+  off.regex_max_offset = 30;  // before the last
+  EXPECT_FALSE(probe(target({off})).ok);
+  off.regex_max_offset.reset();
+  EXPECT_TRUE(probe(target({off})).ok);
+}
+
+TEST_F(HttpProbe, BadRegexAndCatastrophicPatternsFailWithoutStallingTheLoop) {
+  server.pages["/"] = {200, std::string(200'000, 'a') + "b"};
+  HttpUrl bad;
+  bad.regex = "(unclosed";
+  auto o = probe(target({bad}));
+  EXPECT_FALSE(o.ok);
+  EXPECT_NE(o.reason.find("regex: missing closing parenthesis"), std::string::npos) << o.reason;
+  HttpUrl opt;
+  opt.regex = "a";
+  opt.regex_options = {"sideways"};
+  o = probe(target({opt}));
+  EXPECT_FALSE(o.ok);
+  EXPECT_NE(o.reason.find("unknown regex option 'sideways'"), std::string::npos) << o.reason;
+  // Exponential backtracking: bounded by the match limit, well under a second.
+  HttpUrl evil;
+  evil.regex = "(a+)+$c";
+  const TimePoint t0 = now();
+  o = probe(target({evil}));
+  EXPECT_FALSE(o.ok);
+  EXPECT_LT(now() - t0, 2s);
+  // A pattern that std::regex recurses on per character (it overflows the stack at 16 KiB):
+  // fine at 20 KB; at 200 KB it exceeds the heap limit and fails cleanly.
+  HttpUrl deep;
+  deep.regex = "(a|b)*b$";
+  o = probe(target({deep}));
+  EXPECT_FALSE(o.ok);
+  EXPECT_NE(o.reason.find("regex: "), std::string::npos) << o.reason;
+  server.pages["/"] = {200, std::string(20'000, 'a') + "b"};
+  o = probe(target({deep}));
+  EXPECT_TRUE(o.ok) << o.reason;
+}
+
+TEST_F(HttpProbe, ObserverSeesStatusAndDigest) {
+  server.pages["/x"] = {404, "gone"};
+  HttpTarget t = target({{"/x", "", "", {{100, 999}}}});
+  std::string md5;
+  long status = 0;
+  t.observer = [&](const HttpUrl&, long s, const std::string& m, std::size_t) {
+    status = s;
+    md5 = m;
+  };
+  EXPECT_TRUE(probe(t).ok);
+  EXPECT_EQ(status, 404);
+  EXPECT_EQ(md5, md5_hex("gone"));
+}
+
+}  // namespace
+}  // namespace vigil::checkers::io

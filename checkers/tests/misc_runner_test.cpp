@@ -103,11 +103,12 @@ TEST(MiscRunner, HungScriptIsKilledAtItsDeadlineWhileTheLoopKeepsTurning) {
   EXPECT_EQ(out->reason, "timed out, killed");
   EXPECT_GE(done_at - t, 195ms);
   EXPECT_LT(done_at - t, 1s);
-  // ~20 ticks in 200 ms; none delayed by the script.
-  EXPECT_GE(ticks.size(), 15u);
+  // ~20 ticks in 200 ms if idle. A loop blocked by the script would show about none and a
+  // gap of the whole 200 ms; the bounds leave room for a loaded CI machine.
+  EXPECT_GE(ticks.size(), 5u);
   Duration worst{};
   for (std::size_t i = 1; i < ticks.size(); ++i) worst = std::max(worst, ticks[i] - ticks[i - 1]);
-  EXPECT_LT(worst, 60ms);
+  EXPECT_LT(worst, 150ms);
 }
 
 // The deadline kills the script's whole process group, not just the shell.

@@ -1,0 +1,42 @@
+// The health-checker subsystem on the daemon's loop (keepalived's checker process, `-C`):
+// the probes and the policy (checkers/) driving the IPVS reconciler (ipvs_glue/).
+//  - The IPVS port is the kernel's (NetlinkIpvs) when it has IPVS; otherwise an in-memory
+//    FakeIpvs, said so in the log: the checks and the desired table still run, nothing
+//    reaches the kernel.
+//  - The desired table is desired_from_config() with each real server present (at its
+//    current weight) or absent as the checkers decide, and each sorry_server in or out.
+//    Changes of one loop turn are applied together: one reconcile per batch.
+//  - Every state change is logged at INFO with its reason
+//    ("[10.0.1.1]:80 DOWN: TCP_CHECK connect: Connection refused (retry 3 of 3) (VS ...)"),
+//    and every table change as "IPVS: N changes: delete dest 10.0.1.1:80 from TCP ...".
+//  - SIGUSR1 (dump()) logs every real server's state and weight.
+//  - notify_up / notify_down / quorum_up / quorum_down scripts are spawned (not waited
+//    for); lvs_notify_fifo / notify_fifo get keepalived's "RS ..." / "VS ..." lines.
+//  - stop() removes the services vigil put in the kernel (keepalived's clear_services).
+#pragma once
+#include <memory>
+
+#include "conf/model.hpp"
+#include "daemon/loop.hpp"
+
+namespace vigil::daemon {
+
+class CheckerService {
+ public:
+  explicit CheckerService(Loop& loop);
+  ~CheckerService();
+  CheckerService(const CheckerService&) = delete;
+  CheckerService& operator=(const CheckerService&) = delete;
+
+  // `config` must outlive the service (the checkers refer to it).
+  void start(const conf::Config& config);
+  // SIGTERM: probing ends (omega notifications), the services leave the kernel.
+  void stop();
+  void dump();  // SIGUSR1
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil::daemon

@@ -16,7 +16,8 @@ std::string q(std::string_view s) { return "'" + std::string(s) + "'"; }
 struct MethodP {
   using T = LvsMethod;
   static std::optional<T> parse(Parser& p, const Stmt& st) {
-    if (!p.want_args(st, 1, 5)) return std::nullopt;
+    // TUN type gue port N csum: six words at most.
+    if (!p.want_args(st, 1, 6)) return std::nullopt;
     static constexpr std::string_view kKinds[] = {"NAT", "DR", "TUN"};
     auto c = p.choice(st, 0, kKinds);
     if (!c) return std::nullopt;

@@ -23,8 +23,20 @@ Result<std::vector<Exchange::Outcome>, DecodeError> Exchange::feed(
     if (type == kNlmsgError || type == kNlmsgDone) {
       auto status = parse_status(m);
       if (!status) return unexpected(status.error());
+      const bool quiet = p.kind == Kind::quiet;
       p.outcome.error = status->error;
       p.outcome.ext_message = std::move(status->ext_message);
+      if (!quiet) {
+        // Every quiet write sent before this request has been handled, without an error.
+        for (auto q = pending_.begin(); q != it;) {
+          if (q->second.kind != Kind::quiet) {
+            ++q;
+            continue;
+          }
+          done.push_back(std::move(q->second.outcome));
+          q = pending_.erase(q);
+        }
+      }
       done.push_back(std::move(p.outcome));
       pending_.erase(it);
     } else if (type == kNlmsgOverrun) {

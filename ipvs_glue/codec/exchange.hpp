@@ -15,7 +15,10 @@ namespace vigil::ipvs::genl {
 class Exchange {
  public:
   // A write or a single GET ends with NLMSG_ERROR (0 = ACK); a dump with NLMSG_DONE.
-  enum class Kind : std::uint8_t { ack, dump };
+  // A quiet write was sent without NLM_F_ACK: the kernel answers it only with an error, so
+  // it succeeded once a later request of the same socket completes (the kernel handles a
+  // socket's requests in order). Batches of quiet writes end with one acknowledged request.
+  enum class Kind : std::uint8_t { ack, dump, quiet };
 
   struct Outcome {
     std::uint32_t seq{};

@@ -116,7 +116,13 @@ Result<void, IpvsError> FakeIpvs::start_sync_daemon(const SyncDaemon& d) {
   ++writes_;
   for (const auto& x : daemons_)
     if (x.state == d.state) return unexpected(IpvsError{IpvsError::Kind::kernel, EEXIST, "daemon running"});
-  daemons_.push_back(d);
+  if (d.interface.empty())
+    return unexpected(IpvsError{IpvsError::Kind::kernel, ENODEV, "no such interface"});
+  SyncDaemon k = kernel_view(d);  // defaults and clamping as the kernel applies them
+  if (!k.maxlen) k.maxlen = static_cast<std::uint16_t>(k.group->is_v6() ? 1452 : 1472);
+  daemons_.push_back(k);
+  std::sort(daemons_.begin(), daemons_.end(),
+            [](const SyncDaemon& a, const SyncDaemon& b) { return a.state < b.state; });
   return {};
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace vigil::ipvs {
 namespace {
@@ -81,6 +82,7 @@ Result<std::unique_ptr<NetlinkIpvs>, IpvsError> NetlinkIpvs::open(NetlinkOptions
   // Every ACK is its own skb (about 1 KiB of buffer each): keep a window's ACKs in rcvbuf.
   const auto fits = static_cast<std::size_t>(std::max(s->rcvbuf(), 0)) / 2048;
   options.window = std::clamp<std::size_t>(std::min(options.window, fits), 1, 4096);
+
   return std::unique_ptr<NetlinkIpvs>(new NetlinkIpvs(std::move(*s), *id, options));
 }
 
@@ -109,17 +111,30 @@ Result<void, IpvsError> NetlinkIpvs::drain(std::map<std::uint32_t, std::size_t>&
 }
 
 Result<std::vector<NetlinkIpvs::Outcome>, IpvsError> NetlinkIpvs::run(std::size_t count,
-                                                                       const Build& build) {
+                                                                       const Build& build,
+                                                                       bool quiet) {
+  const std::size_t window = options_.window;
   std::vector<Outcome> out(count);
-  for (std::size_t first = 0; first < count; first += options_.window) {
-    const std::size_t last = std::min(count, first + options_.window);
+  for (std::size_t first = 0; first < count; first += window) {
+    const std::size_t last = std::min(count, first + window);
     nl::Writer w;
     std::map<std::uint32_t, std::size_t> index;
     for (std::size_t i = first; i < last; ++i) {
       const codec::Request r{family_, next_seq()};
-      exchange_.expect(r.seq, build(w, r, i));
+      const std::size_t start = w.size();
+      Kind kind = build(w, r, i);
+      if (quiet && kind == Kind::ack && i + 1 < last) {
+        // struct nlmsghdr {u32 len; u16 type; u16 flags; ...}: drop NLM_F_ACK.
+        std::uint16_t flags = 0;
+        std::memcpy(&flags, w.view().data() + start + 6, sizeof flags);
+        w.patch<std::uint16_t>(start + 6, static_cast<std::uint16_t>(flags & ~genl::kFlagAck));
+        kind = Kind::quiet;
+      }
+      exchange_.expect(r.seq, kind);
       index[r.seq] = i;
     }
+    requests_ += last - first;
+    ++sends_;
     if (auto s = socket_.send(w.view()); !s) {
       for (const auto& [seq, i] : index) exchange_.forget(seq);
       return unexpected(s.error());
@@ -169,6 +184,9 @@ Result<IpvsTable, IpvsError> NetlinkIpvs::dump() {
     if (!s) return unexpected(protocol_error("service dump", s.error()));
     t.services.push_back(std::move(*s));
   }
+  // One destination dump per service, one after the other: the kernel runs one dump per
+  // socket at a time, and a dump with any entry takes two passes (its entries, then DONE on
+  // our next read), so a second dump sent along would only be refused (EBUSY).
   for (auto& s : t.services) {
     auto dests = dump_payloads([&](nl::Writer& w, const codec::Request& r, std::size_t) {
       codec::append_get_dests(w, r, s.key);
@@ -188,10 +206,13 @@ Result<IpvsTable, IpvsError> NetlinkIpvs::dump() {
 
 Result<ApplyReport, IpvsError> NetlinkIpvs::apply(std::span<const IpvsOp> ops) {
   writes_ += ops.size();
-  auto out = run(ops.size(), [&](nl::Writer& w, const codec::Request& r, std::size_t i) {
-    codec::append_op(w, r, ops[i]);
-    return Kind::ack;
-  });
+  auto out = run(
+      ops.size(),
+      [&](nl::Writer& w, const codec::Request& r, std::size_t i) {
+        codec::append_op(w, r, ops[i]);
+        return Kind::ack;
+      },
+      options_.quiet_writes);
   if (!out) return unexpected(out.error());
   ApplyReport report;
   report.writes = ops.size();

@@ -5,8 +5,11 @@
 //    tried once and the lookup repeated; then "kernel IPVS unavailable".
 //  - Writes are pipelined: up to `window` requests per send, each with its own sequence
 //    number and ACK; failures are reported per operation, the others still apply.
+//  - Writes ask for no ACK but the last of each window: the kernel answers the others only
+//    when they fail, and the window's final ACK says that all before it were handled.
 //  - Dumps are multi-part; one marked NLM_F_DUMP_INTR (the table changed meanwhile) is
-//    redone, up to dump_retries times.
+//    redone, up to dump_retries times. One destination dump per service, in turn (the
+//    kernel runs one dump per socket at a time).
 //  - ENOBUFS (replies dropped: the receive buffer overflowed) and timeouts are errors: the
 //    kernel's state is then unknown and the caller re-dumps (reconcile() does).
 #pragma once
@@ -27,6 +30,7 @@ struct NetlinkOptions {
   int rcvbuf_bytes{4 << 20};
   bool load_module{true};  // try `modprobe ip_vs` once when the family is missing
   int dump_retries{3};
+  bool quiet_writes{true};  // one ACK per window of writes, not one per write
 };
 
 class NetlinkIpvs final : public IpvsPort {
@@ -44,6 +48,8 @@ class NetlinkIpvs final : public IpvsPort {
   Result<void, IpvsError> zero(const std::optional<ServiceKey>& service) override;
   Result<void, IpvsError> flush() override;
   std::uint64_t writes() const override { return writes_; }
+  std::uint64_t requests() const override { return requests_; }
+  std::uint64_t sends() const override { return sends_; }
 
   std::uint16_t family_id() const { return family_; }
   std::uint64_t stray_replies() const { return exchange_.stray(); }
@@ -55,7 +61,10 @@ class NetlinkIpvs final : public IpvsPort {
   using Build = std::function<Kind(nl::Writer&, const codec::Request&, std::size_t i)>;
 
   NetlinkIpvs(NetlinkSocket socket, std::uint16_t family, NetlinkOptions options);
-  Result<std::vector<Outcome>, IpvsError> run(std::size_t count, const Build& build);
+  // Requests 0..count-1 in windows of options_.window, one send each. quiet: the writes
+  // (Kind::ack) of a window but its last go without NLM_F_ACK (Exchange::Kind::quiet).
+  Result<std::vector<Outcome>, IpvsError> run(std::size_t count, const Build& build,
+                                              bool quiet = false);
   Result<Outcome, IpvsError> run_one(const Build& build);
   Result<void, IpvsError> drain(std::map<std::uint32_t, std::size_t>& index,
                                 std::vector<Outcome>& out);
@@ -69,6 +78,8 @@ class NetlinkIpvs final : public IpvsPort {
   genl::Exchange exchange_;
   std::uint32_t seq_{0};
   std::uint64_t writes_{0};
+  std::uint64_t requests_{0};
+  std::uint64_t sends_{0};
 };
 
 }  // namespace vigil::ipvs

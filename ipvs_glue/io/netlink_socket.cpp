@@ -74,13 +74,21 @@ Result<void, IpvsError> NetlinkSocket::send(std::span<const std::byte> bytes) {
 
 Result<std::span<const std::byte>, IpvsError> NetlinkSocket::receive(std::chrono::milliseconds timeout) {
   pollfd p{fd_, POLLIN, 0};
+  bool waited = false;
   for (;;) {
-    const int r = ::poll(&p, 1, static_cast<int>(timeout.count()));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return unexpected(sys_error("poll", errno));
-    if (r == 0) return unexpected(IpvsError{IpvsError::Kind::timeout, ETIMEDOUT, "netlink: no reply in time"});
-    const ssize_t n = ::recv(fd_, buf_.data(), buf_.size(), MSG_TRUNC);
+    // A datagram is usually there already: poll only when the socket is empty.
+    if (waited) {
+      const int r = ::poll(&p, 1, static_cast<int>(timeout.count()));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return unexpected(sys_error("poll", errno));
+      if (r == 0) return unexpected(IpvsError{IpvsError::Kind::timeout, ETIMEDOUT, "netlink: no reply in time"});
+    }
+    const ssize_t n = ::recv(fd_, buf_.data(), buf_.size(), MSG_TRUNC | MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      waited = true;
+      continue;
+    }
     if (n < 0) return unexpected(sys_error("receive", errno));
     if (static_cast<std::size_t>(n) > buf_.size())
       return unexpected(IpvsError{IpvsError::Kind::protocol, EMSGSIZE, "netlink: reply larger than the buffer"});

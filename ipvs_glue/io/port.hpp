@@ -58,6 +58,9 @@ class IpvsPort {
   virtual Result<void, IpvsError> flush() = 0;
   // Write requests sent since the port was made (a no-op reconcile adds none).
   virtual std::uint64_t writes() const = 0;
+  // All requests sent (writes, dumps and gets) and the send calls that carried them.
+  virtual std::uint64_t requests() const { return writes(); }
+  virtual std::uint64_t sends() const { return writes(); }
 };
 
 // "No such file or directory" etc. (strerror, thread-safe).

@@ -84,8 +84,9 @@ std::string describe(const IpvsOp& op, const IpvsTable* current) {
 std::string summarize(const Plan& p, const IpvsTable* current) {
   if (p.ops.empty()) return "no changes";
   std::vector<std::string> parts;
-  for (const auto& op : p.ops) parts.push_back(describe(op, current));
   const auto n = p.ops.size();
+  for (std::size_t i = 0; i < n && i < kSummaryOps; ++i) parts.push_back(describe(p.ops[i], current));
+  if (n > kSummaryOps) parts.push_back("... and " + std::to_string(n - kSummaryOps) + " more");
   return std::to_string(n) + (n == 1 ? " change: " : " changes: ") + join(parts, "; ");
 }
 

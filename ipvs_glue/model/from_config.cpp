@@ -233,7 +233,15 @@ std::optional<SyncDaemon> sync_daemon_from_config(const conf::Config& config, Sy
   SyncDaemon d;
   d.state = state;
   d.interface = ls->interface;
-  d.syncid = ls->syncid >= 0 ? static_cast<std::uint32_t>(ls->syncid) : 0;
+  // As keepalived: without "id", the syncid is the VRID of the VRRP instance it follows.
+  d.syncid = 0;
+  if (ls->syncid >= 0) {
+    d.syncid = static_cast<std::uint32_t>(ls->syncid);
+  } else {
+    for (const auto& vi : config.vrrp_instances)
+      if (vi.name.value == ls->instance && vi.virtual_router_id.is_set())
+        d.syncid = static_cast<std::uint32_t>(*vi.virtual_router_id);
+  }
   d.maxlen = ls->maxlen > 0 ? static_cast<std::uint16_t>(ls->maxlen) : 0;
   d.port = ls->port > 0 ? static_cast<std::uint16_t>(ls->port) : 0;
   d.ttl = ls->ttl > 0 ? static_cast<std::uint8_t>(ls->ttl) : 0;

@@ -59,7 +59,9 @@ Plan plan(const IpvsTable& current, const IpvsTable& desired, const std::set<Ser
 
 // "add service TCP 192.0.2.1:80", "edit dest 10.0.0.2:80 in TCP 192.0.2.1:80 (weight 1 -> 0)"
 std::string describe(const IpvsOp& op, const IpvsTable* current = nullptr);
-// One line naming what a plan changes: "2 changes: add service ...; delete dest ...".
+// One line naming what a plan changes: "2 changes: add service ...; delete dest ...", the
+// first kSummaryOps of them ("...; ... and N more" after that: a log line, not a listing).
+inline constexpr std::size_t kSummaryOps = 32;
 std::string summarize(const Plan& p, const IpvsTable* current = nullptr);
 
 }  // namespace vigil::ipvs

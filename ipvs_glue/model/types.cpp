@@ -117,6 +117,31 @@ void IpvsTable::sort() {
               [](const Dest& a, const Dest& b) { return a.key() < b.key(); });
 }
 
+std::string_view sync_state_name(SyncState s) {
+  return s == SyncState::backup ? "backup" : "master";
+}
+
+SyncDaemon kernel_view(const SyncDaemon& requested) {
+  SyncDaemon d = requested;
+  if (!d.group) d.group = IpAddress::v4(0xe0000051);  // 224.0.0.81
+  if (!d.port) d.port = 8848;
+  if (!d.ttl) d.ttl = 1;
+  const unsigned headers = d.group->is_v6() ? 40 + 8 : 20 + 8;
+  const bool backup = d.state == SyncState::backup;
+  if (d.maxlen)
+    d.maxlen = static_cast<std::uint16_t>(
+        std::clamp<unsigned>(d.maxlen, backup ? 1024u : 1u, 65535u - headers));
+  else if (!backup)
+    d.maxlen = static_cast<std::uint16_t>(1500 - headers);
+  return d;
+}
+
+bool sync_daemon_satisfies(const SyncDaemon& have, const SyncDaemon& want) {
+  SyncDaemon w = kernel_view(want);
+  if (!w.maxlen) w.maxlen = have.maxlen;
+  return have == w;
+}
+
 std::string Info::version_string() const {
   return std::to_string((version >> 16) & 0xff) + "." + std::to_string((version >> 8) & 0xff) +
          "." + std::to_string(version & 0xff);

@@ -140,10 +140,32 @@ struct SyncDaemon {
   friend bool operator==(const SyncDaemon&, const SyncDaemon&) = default;
 };
 
+// What the kernel keeps of a start request (ip_vs_sync.c, start_sync_thread): the defaults
+// filled in (group 224.0.0.81, port 8848, ttl 1) and an explicit maxlen clamped to
+// [1 (master) or 1024 (backup), 65535 - IP and UDP headers]. A maxlen of 0 stays 0 for a
+// backup, whose default depends on the interface's MTU; a master's default is 1500 - headers.
+SyncDaemon kernel_view(const SyncDaemon& requested);
+// Whether a running daemon `have` is what starting `want` would give (a backup started
+// without maxlen accepts any maxlen).
+bool sync_daemon_satisfies(const SyncDaemon& have, const SyncDaemon& want);
+std::string_view sync_state_name(SyncState s);  // "master", "backup"
+
 // Connection timeouts in seconds (IPVS_CMD_ATTR_TIMEOUT_*); 0 in a SET leaves one as is.
 struct Timeouts {
   std::uint32_t tcp{}, tcp_fin{}, udp{};
   friend bool operator==(const Timeouts&, const Timeouts&) = default;
+};
+
+// One entry of the connection table (/proc/net/ip_vs_conn; there is no netlink dump of
+// connections). Read back only.
+struct Connection {
+  std::string protocol;  // as the kernel names it: "TCP", "UDP", "SCTP", ...
+  IpAddress client, virtual_address, dest;
+  std::uint16_t client_port{}, virtual_port{}, dest_port{};
+  std::string state;        // "ESTABLISHED", "TIME_WAIT", "NONE", ...
+  std::uint32_t expires{};  // seconds
+  std::string pe_name, pe_data;
+  friend bool operator==(const Connection&, const Connection&) = default;
 };
 
 struct Info {

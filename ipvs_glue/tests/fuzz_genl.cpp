@@ -15,6 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   genl::Exchange x;
   x.expect(0, genl::Exchange::Kind::dump);
   x.expect(1, genl::Exchange::Kind::ack);
+  x.expect(2, genl::Exchange::Kind::quiet);
   if (auto done = x.feed(bytes))
     for (const auto& o : *done)
       for (const auto& r : o.replies)

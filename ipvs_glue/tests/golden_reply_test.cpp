@@ -189,6 +189,33 @@ TEST_F(GoldenReply, AckAndErrors) {
   EXPECT_EQ(d->error, 0);
 }
 
+// Writes sent without NLM_F_ACK (quiet) are answered only when they fail; the ACK of a
+// later request says that the quiet ones before it succeeded.
+TEST_F(GoldenReply, ExchangeCompletesQuietWritesAtTheNextAck) {
+  genl::Exchange x;
+  for (std::uint32_t seq : {1u, 2u, 3u}) x.expect(seq, genl::Exchange::Kind::quiet);
+  x.expect(4, genl::Exchange::Kind::ack);
+  x.expect(9, genl::Exchange::Kind::quiet);  // sent after seq 4: not covered by its ACK
+  // seq 2 failed: EEXIST (-17), with the original header (capped).
+  auto out = x.feed(hex("24000000 0200 0001 02000000 00000000 efffffff"
+                        "14000000 2200 0100 02000000 00000000"));
+  ASSERT_TRUE(out);
+  ASSERT_EQ(out->size(), 1u);
+  EXPECT_EQ((*out)[0].seq, 2u);
+  EXPECT_EQ((*out)[0].error, -17);
+  EXPECT_EQ(x.pending(), 4u);
+  out = x.feed(hex("24000000 0200 0001 04000000 00000000 00000000"
+                   "14000000 2200 0500 04000000 00000000"));
+  ASSERT_TRUE(out);
+  ASSERT_EQ(out->size(), 3u);
+  EXPECT_EQ((*out)[0].seq, 1u);
+  EXPECT_EQ((*out)[1].seq, 3u);
+  EXPECT_EQ((*out)[2].seq, 4u);
+  for (const auto& o : *out) EXPECT_EQ(o.error, 0);
+  EXPECT_EQ(x.pending(), 1u);
+  EXPECT_TRUE(x.is_pending(9));
+}
+
 TEST_F(GoldenReply, ExchangeAssemblesAMultipartDump) {
   genl::Exchange x;
   x.expect(7, genl::Exchange::Kind::dump);

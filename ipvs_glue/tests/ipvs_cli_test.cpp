@@ -121,12 +121,106 @@ TEST_F(IpvsCli, Show) {
   EXPECT_THAT(out_.str(), HasSubstr("\"fwmark\":7"));
 }
 
+constexpr const char* kSyncConfig = R"(
+global_defs {
+  lvs_sync_daemon eth1 VI_1 maxlen 1400 port 8850 ttl 3 group 239.0.0.9
+}
+vrrp_instance VI_1 {
+  interface eth1
+  virtual_router_id 42
+  priority 100
+  virtual_ipaddress {
+    10.250.0.100
+  }
+}
+virtual_server 192.0.2.1 80 {
+  real_server 10.0.0.2 80 {}
+}
+)";
+
+TEST_F(IpvsCli, ApplySyncDaemonStartsAdoptsAndRestarts) {
+  files_.add("/s.conf", kSyncConfig);
+  ASSERT_EQ(run({"apply", "-f", "/s.conf", "--sync-daemon", "backup"}), 0) << err_.str();
+  // syncid: the VRID of the instance it follows, as keepalived does without "id".
+  EXPECT_THAT(out_.str(), HasSubstr("start backup sync daemon (mcast=eth1, syncid=42, maxlen=1400, "
+                                    "group=239.0.0.9, port=8850, ttl=3)\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("3 operations (3 netlink writes)"));
+  ASSERT_EQ(run({"apply", "-f", "/s.conf", "--sync-daemon", "backup"}), 0);
+  EXPECT_EQ(out_.str(), "0 operations (0 netlink writes)\n");
+  ASSERT_EQ(run({"show", "--daemon"}), 0);
+  EXPECT_EQ(out_.str(), "backup sync daemon (mcast=eth1, syncid=42, maxlen=1400, group=239.0.0.9, "
+                        "port=8850, ttl=3)\n");
+  // Drift: another daemon in that role is replaced.
+  ASSERT_TRUE(kernel_.stop_sync_daemon(ipvs::SyncState::backup));
+  ipvs::SyncDaemon other;
+  other.state = ipvs::SyncState::backup;
+  other.interface = "eth9";
+  ASSERT_TRUE(kernel_.start_sync_daemon(other));
+  ASSERT_EQ(run({"apply", "-f", "/s.conf", "--sync-daemon", "backup", "-v"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("stop backup sync daemon (mcast=eth9, syncid=0, maxlen=1472, "
+                                    "group=224.0.0.81, port=8848, ttl=1)\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("2 operations (2 netlink writes)"));
+  EXPECT_THAT(out_.str(), HasSubstr("netlink: 2 requests (2 writes, 0 reads) in 2 sends; configuration "));
+  // No lvs_sync_daemon in the file: an error, the rest still applied.
+  EXPECT_EQ(run({"apply", "-f", "/k.conf", "--sync-daemon", "master"}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("the configuration has no lvs_sync_daemon"));
+}
+
+TEST_F(IpvsCli, SyncStartStop) {
+  ASSERT_EQ(run({"sync", "start", "master", "--mcast-interface", "eth0", "--syncid", "9",
+                 "--mcast-group", "ff02::82", "--mcast-ttl", "2"}), 0) << err_.str();
+  EXPECT_EQ(out_.str(), "started master sync daemon (mcast=eth0, syncid=9, maxlen=1452, "
+                        "group=ff02::82, port=8848, ttl=2)\n");
+  EXPECT_EQ(run({"sync", "start", "master", "--mcast-interface", "eth0"}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("start master sync daemon:"));
+  ASSERT_EQ(run({"show", "--daemon", "--json"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr(R"("state":"master","interface":"eth0","syncid":9)"));
+  ASSERT_EQ(run({"sync", "stop", "master"}), 0);
+  EXPECT_EQ(out_.str(), "stopped master sync daemon\n");
+  EXPECT_EQ(run({"sync", "stop", "master"}), 1);
+  ASSERT_EQ(run({"show", "--daemon"}), 0);
+  EXPECT_EQ(out_.str(), "");
+}
+
+TEST_F(IpvsCli, ShowListingsTimeoutsAndConnections) {
+  ASSERT_EQ(run({"apply", "-f", "/k.conf"}), 0);
+  ASSERT_EQ(run({"show", "--stats"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes\n"));
+  ASSERT_EQ(run({"show", "--thresholds", "-n", "--exact"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("Uthreshold Lthreshold"));
+  ASSERT_EQ(run({"show", "--timeout"}), 0);
+  EXPECT_EQ(out_.str(), "Timeout (tcp tcpfin udp): 900 30 300\n");
+  files_.add("/proc/net/ip_vs_conn",
+             "Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n"
+             "TCP 0A000302 C0DE C0000201 0050 0A000002 0050 TIME_WAIT        61\n");
+  ASSERT_EQ(run({"show", "-c"}), 0);
+  EXPECT_EQ(out_.str(), "IPVS connection entries\n"
+                        "pro expire state       source             virtual            destination\n"
+                        "TCP 01:01  TIME_WAIT   10.0.3.2:49374     192.0.2.1:80       10.0.0.2:80\n");
+  ASSERT_EQ(run({"show", "--connection", "--json"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr(R"("state":"TIME_WAIT","expires":61)"));
+  files_.add("/proc/net/ip_vs_conn", "header\ngarbage\n");
+  EXPECT_EQ(run({"show", "-c"}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("/proc/net/ip_vs_conn line 2"));
+}
+
 TEST_F(IpvsCli, Usage) {
   EXPECT_EQ(run({}), 2);
   EXPECT_EQ(run({"frobnicate"}), 2);
   EXPECT_EQ(run({"show", "-f", "x"}), 2);
   EXPECT_EQ(run({"apply", "-f"}), 2);
   EXPECT_THAT(err_.str(), HasSubstr("needs a value"));
+  EXPECT_EQ(run({"show", "--stats", "--rate"}), 2);
+  EXPECT_EQ(run({"show", "-c", "--stats"}), 2);
+  EXPECT_EQ(run({"show", "-c", "--daemon"}), 2);
+  EXPECT_EQ(run({"show", "--daemon", "--stats"}), 2);
+  EXPECT_EQ(run({"sync", "start", "master"}), 2);
+  EXPECT_THAT(err_.str(), HasSubstr("needs --mcast-interface"));
+  EXPECT_EQ(run({"sync", "start", "both", "--mcast-interface", "x"}), 2);
+  EXPECT_EQ(run({"sync", "start", "master", "--mcast-interface", "x", "--syncid", "256"}), 2);
+  EXPECT_EQ(run({"sync", "start", "master", "--mcast-interface", "x", "--mcast-group", "10.0.0.1"}), 2);
+  EXPECT_EQ(run({"sync", "stop", "master", "--syncid", "1"}), 2);
+  EXPECT_EQ(run({"apply", "--sync-daemon", "both"}), 2);
   EXPECT_EQ(run({"--help"}), 0);
   EXPECT_THAT(out_.str(), HasSubstr("vigil ipvs apply"));
 }

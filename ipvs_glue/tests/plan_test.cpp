@@ -184,6 +184,11 @@ TEST(Plan, Summarize) {
   EXPECT_EQ(summarize(Plan{}), "no changes");
   const auto p = plan(table({web, dns}), table({web}), {dns.key});
   EXPECT_EQ(summarize(p), "1 change: delete service TCP 192.0.2.1:53");
+  Plan many;
+  for (std::uint32_t m = 1; m <= kSummaryOps + 5; ++m) many.ops.push_back(DelService{ServiceKey::mark(Family::v4, m)});
+  const auto line = summarize(many);
+  EXPECT_TRUE(line.starts_with("37 changes: delete service FWM 1; delete service FWM 2;"));
+  EXPECT_TRUE(line.ends_with("; delete service FWM 32; ... and 5 more"));
 }
 
 }  // namespace

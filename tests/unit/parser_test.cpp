@@ -157,6 +157,9 @@ TEST(Parser, DeprecatedAliasesSetTheSameField) {
   EXPECT_EQ(vs.lvs_method->kind, LbKind::tun);
   EXPECT_EQ(vs.lvs_method->tun_type, TunType::gue);
   EXPECT_EQ(vs.lvs_method->tun_port, 6080);
+  auto csum = load_text("virtual_server 10.0.0.1 80 {\n lvs_method TUN type gue port 6080 remcsum\n}\n");
+  ASSERT_TRUE(csum.ok()) << csum.diagnostics.format_all();
+  EXPECT_EQ(csum.config->virtual_servers[0].lvs_method->tun_csum, TunCsum::remcsum);
   EXPECT_EQ(*static_cast<const CheckCommon&>(*vs.real_servers[0].checkers[0]).retry, 7);
 }
 

@@ -2,7 +2,12 @@
 
 #include <net/if.h>
 
+#include <boost/asio/post.hpp>
+#include <utility>
+#include <vector>
+
 #include "vrrpd/io/arp_sender.hpp"
+#include "vrrpd/io/file_watch.hpp"
 #include "vrrpd/io/instance_config.hpp"
 #include "vrrpd/io/link_monitor.hpp"
 #include "vrrpd/io/net.hpp"
@@ -18,17 +23,42 @@ namespace {
 namespace vio = vrrp::io;
 
 // The vrrpd drivers' Log port on the daemon's asynchronous Logger (same level order).
+// The lines of one burst of handlers (1,000 instances changing state at once) are handed to
+// the Logger together, after the burst: its writer thread then wakes once for them rather
+// than once per line, between the netlink calls of the takeover. flush() before the loop
+// stops.
 class LogAdapter final : public vio::Log {
  public:
-  explicit LogAdapter(Logger& log) : log_(log) {}
+  LogAdapter(Logger& log, boost::asio::io_context& io)
+      : log_(log), io_(io), alive_(std::make_shared<bool>(true)) {}
+  ~LogAdapter() override {
+    flush();
+    *alive_ = false;
+  }
+  LogAdapter(const LogAdapter&) = delete;
+  LogAdapter& operator=(const LogAdapter&) = delete;
+
   bool enabled(vio::Severity s) const override { return log_.enabled(level(s)); }
   void write(vio::Severity s, std::string message) override {
-    log_.log(level(s), std::move(message));
+    pending_.emplace_back(level(s), std::move(message));
+    if (pending_.size() >= kMaxPending) return flush();
+    if (pending_.size() == 1)
+      boost::asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+        if (auto a = alive.lock(); a && *a) flush();
+      });
+  }
+  void flush() {
+    auto lines = std::exchange(pending_, {});
+    for (auto& [l, m] : lines) log_.log(l, std::move(m));
   }
 
  private:
+  static constexpr std::size_t kMaxPending = 1024;
   static LogLevel level(vio::Severity s) { return static_cast<LogLevel>(s); }
   Logger& log_;
+  boost::asio::io_context& io_;
+  std::vector<std::pair<LogLevel, std::string>> pending_;
+  std::shared_ptr<bool> alive_;
 };
 
 // Stands in when no netlink socket could be had: every change fails, and says why.
@@ -48,7 +78,7 @@ class NoVipInstaller final : public vio::VipInstaller {
 struct VrrpService::Impl {
   explicit Impl(Loop& loop)
       : loop(loop),
-        log(loop.log()),
+        log(loop.log(), loop.context()),
         timers(loop.context(), loop.clock()),
         sockets(loop.context()),
         scripts(loop.context(), timers, log) {}
@@ -61,6 +91,13 @@ struct VrrpService::Impl {
   vio::PacketArpSender arp;
   vio::SpawnScriptRunner scripts;
   std::unique_ptr<vio::LinkMonitor> links;
+  std::unique_ptr<vio::FileWatch> files;
+  // What resolving an instance anew needs of the configuration.
+  struct Kept {
+    conf::GlobalDefs global;
+    std::vector<conf::VrrpInstance> instances;
+  };
+  std::shared_ptr<const Kept> config;
   std::unique_ptr<vio::Service> service;
 };
 
@@ -84,20 +121,67 @@ void VrrpService::start(const conf::Config& config) {
   for (const auto& vi : config.vrrp_instances) {
     auto c = vio::make_instance_config(vi, config.global, &vio::lookup_interface);
     if (!c) {
-      log.error("(" + vi.name.value + ") " + c.error() + "; instance not started");
-      continue;
+      // No address to send adverts from yet: FAULT until the interface has one.
+      log.error("(" + vi.name.value + ") " + c.error() + "; the instance waits in FAULT");
+      auto none = [](const std::string&) { return std::optional<vio::InterfaceInfo>(); };
+      c = vio::make_instance_config(vi, config.global, none);
+      if (!c) continue;
     }
+    c->track = vio::track_items(config, vi);
     configs.push_back(std::move(*c));
   }
 
+  vio::Service::Options options;
+  options.scripts = vio::script_specs(config);
+  options.groups = vio::sync_groups(config);
+  if (auto st = vio::static_addresses(config, &vio::lookup_interface))
+    options.static_addresses = std::move(*st);
+  else
+    log.error("vrrp: " + st.error() + "; static addresses not installed");
+  options.interface_up = [](const std::string& name) {
+    auto info = vio::lookup_interface(name);
+    return info && info->up && info->running;
+  };
+  // An instance whose interface appears (or gets its address) after start: resolved anew
+  // from the configuration, which is kept for that.
+  m.config = std::make_shared<const Impl::Kept>(Impl::Kept{config.global, config.vrrp_instances});
+  options.resolve = [cfg = m.config](const std::string& name) -> std::optional<vio::InstanceConfig> {
+    for (const auto& vi : cfg->instances)
+      if (vi.name.value == name)
+        if (auto c = vio::make_instance_config(vi, cfg->global, &vio::lookup_interface)) return std::move(*c);
+    return std::nullopt;
+  };
+
   m.service = std::make_unique<vio::Service>(
-      std::move(configs), vio::Service::Ports{m.sockets, *m.vips, m.arp, m.scripts, m.timers, m.log});
+      std::move(configs), vio::Service::Ports{m.sockets, *m.vips, m.arp, m.scripts, m.timers, m.log},
+      std::move(options));
   // The monitor first: a link that changes while the instances start is not missed.
   if (auto links = vio::LinkMonitor::open(
-          m.loop.context(), [svc = m.service.get()](const vio::LinkEvent& e) { svc->on_link(e); })) {
+          m.loop.context(), [svc = m.service.get()](const vio::LinkEvent& e) { svc->on_link(e); },
+          [svc = m.service.get()](const vio::AddrEvent& e) { svc->on_addr(e); })) {
     m.links = std::move(*links);
   } else {
     log.warning("vrrp: " + links.error() + "; interface changes will not be noticed");
+  }
+  // track_file: the values now, and every change through inotify.
+  const auto files = vio::file_specs(config);
+  if (!files.empty()) {
+    if (auto fw = vio::FileWatch::open(m.loop.context(), [svc = m.service.get()](const std::string& n, long long v) {
+          svc->set_file_value(n, v);
+        })) {
+      m.files = std::move(*fw);
+    } else {
+      log.error("vrrp: " + fw.error() + "; track_file changes will not be noticed");
+    }
+    for (const auto& f : files) {
+      if (auto init = vio::init_track_file(f); !init) log.warning("vrrp: " + init.error());
+      long long value = vio::read_track_file(f.path);
+      if (m.files) {
+        if (auto added = m.files->add(f.name, f.path)) value = *added;
+        else log.warning("vrrp: " + added.error());
+      }
+      m.service->set_file_value(f.name, value);
+    }
   }
   m.service->start([](int ifindex) {
     char name[IF_NAMESIZE]{};
@@ -108,8 +192,10 @@ void VrrpService::start(const conf::Config& config) {
 }
 
 void VrrpService::stop() {
+  impl_->links.reset();  // our own removals are not "deleted by someone else"
+  impl_->files.reset();
   if (impl_->service) impl_->service->stop();
-  impl_->links.reset();
+  impl_->log.flush();  // the loop stops after this
 }
 
 void VrrpService::dump() {

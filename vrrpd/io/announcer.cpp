@@ -11,10 +11,19 @@ Announcer::Announcer(GarpConfig config, std::vector<AnnounceTarget> targets, Arp
       on_error_(std::move(on_error)),
       timer_(timers.make_timer()) {}
 
-void Announcer::start() {
+void Announcer::start() { burst(config_.repeat, config_.delay); }
+
+void Announcer::lower_priority() {
+  if (config_.lower_repeat == 0) return;
+  burst(config_.lower_repeat, config_.lower_delay);
+}
+
+void Announcer::burst(unsigned rounds, Duration delay) {
   stop();
   started_ = timers_.now();
-  begin(Phase::first, config_.repeat, started_);
+  rounds_ = rounds;
+  delay_ = delay;
+  begin(Phase::first, rounds, started_);
 }
 
 void Announcer::stop() {
@@ -38,11 +47,13 @@ void Announcer::next() {
   }
   const TimePoint now = timers_.now();
   if (left_ > 0) {
-    if (config_.interval <= Duration::zero()) return next();
+    // Without garp_interval the rest of the burst goes out "now", but from the timer: after
+    // what the loop has ready (1,000 instances taking over at once each get their address
+    // and first announcement before anyone's repeats).
     return timer_->arm(now + config_.interval, [this] { next(); });
   }
-  if (phase_ == Phase::first && config_.delay > Duration::zero() && config_.repeat > 0)
-    return begin(Phase::second, config_.repeat, started_ + config_.delay);
+  if (phase_ == Phase::first && delay_ > Duration::zero() && rounds_ > 0)
+    return begin(Phase::second, rounds_, started_ + delay_);
   if (config_.refresh > Duration::zero() && config_.refresh_repeat > 0)
     return begin(Phase::refresh, config_.refresh_repeat, now + config_.refresh);
   phase_ = Phase::idle;

@@ -24,6 +24,8 @@ struct GarpConfig {
   Duration refresh{};                       // garp_master_refresh; zero: none
   unsigned refresh_repeat{1};               // garp_master_refresh_repeat
   Duration interval{};                      // garp_interval (IPv4) / gna_interval (IPv6)
+  unsigned lower_repeat{5};                 // garp_lower_prio_repeat (0: none)
+  Duration lower_delay{std::chrono::seconds{5}};  // garp_lower_prio_delay
 };
 
 struct AnnounceTarget {
@@ -38,6 +40,9 @@ class Announcer {
             TimerService& timers, OnError on_error);
 
   void start();  // on becoming Master: the first round goes out now
+  // A Master heard a lower priority: garp_lower_prio_repeat rounds now, again after
+  // garp_lower_prio_delay (then refresh as usual).
+  void lower_priority();
   void stop();   // on leaving Master
   bool active() const { return phase_ != Phase::idle; }
   std::uint64_t sent() const { return sent_; }
@@ -47,6 +52,7 @@ class Announcer {
   void round();
   void next();
   void begin(Phase phase, unsigned rounds, TimePoint at);
+  void burst(unsigned rounds, Duration delay);
 
   GarpConfig config_;
   std::vector<AnnounceTarget> targets_;
@@ -56,6 +62,8 @@ class Announcer {
   std::unique_ptr<Timer> timer_;
   Phase phase_{Phase::idle};
   unsigned left_{0};  // rounds left in the current burst
+  unsigned rounds_{0};  // of the current first/second burst
+  Duration delay_{};    // until the second burst
   TimePoint started_{};
   std::uint64_t sent_{0};
 };

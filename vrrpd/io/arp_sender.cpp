@@ -33,6 +33,14 @@ Result<MacAddress, std::string> mac_of(int fd, int ifindex) {
 
 }  // namespace
 
+Result<MacAddress, std::string> PacketArpSender::mac(int fd, int ifindex) {
+  for (const auto& [index, m] : macs_)
+    if (index == ifindex) return m;
+  auto m = mac_of(fd, ifindex);
+  if (m) macs_.emplace_back(ifindex, *m);
+  return m;
+}
+
 PacketArpSender::~PacketArpSender() {
   if (packet_fd_ >= 0) ::close(packet_fd_);
   if (icmp6_fd_ >= 0) ::close(icmp6_fd_);
@@ -48,7 +56,7 @@ Result<void, std::string> PacketArpSender::send_arp(int ifindex, const IpAddress
     packet_fd_ = ::socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (packet_fd_ < 0) return unexpected(fail("AF_PACKET socket"));
   }
-  auto mac = mac_of(packet_fd_, ifindex);
+  auto mac = this->mac(packet_fd_, ifindex);
   if (!mac) return unexpected(mac.error());
   const auto frame = gratuitous_arp(*mac, vip);
   sockaddr_ll to{};
@@ -75,7 +83,7 @@ Result<void, std::string> PacketArpSender::send_na(int ifindex, const IpAddress&
     std::memset(filter, 0xff, sizeof filter);
     ::setsockopt(icmp6_fd_, IPPROTO_ICMPV6, 1 /* ICMP6_FILTER */, filter, sizeof filter);
   }
-  auto mac = mac_of(icmp6_fd_, ifindex);
+  auto mac = this->mac(icmp6_fd_, ifindex);
   if (!mac) return unexpected(mac.error());
   const auto msg = unsolicited_na(*mac, vip);
   // RFC 4861 §7.2.6: to the all-nodes multicast address; the kernel picks the link-local

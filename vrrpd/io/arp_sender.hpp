@@ -5,9 +5,12 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/ip.hpp"
 #include "base/result.hpp"
+#include "vrrpd/io/net.hpp"
 
 namespace vigil::vrrp::io {
 
@@ -16,6 +19,8 @@ class ArpSender {
   virtual ~ArpSender() = default;
   // One gratuitous ARP (IPv4) or unsolicited NA (IPv6) for vip on the interface.
   virtual Result<void, std::string> announce(int ifindex, const IpAddress& vip) = 0;
+  // The interface changed (its MAC address may have): forget what was cached of it.
+  virtual void link_changed(int /*ifindex*/) {}
 };
 
 class PacketArpSender final : public ArpSender {
@@ -26,13 +31,17 @@ class PacketArpSender final : public ArpSender {
   PacketArpSender& operator=(const PacketArpSender&) = delete;
 
   Result<void, std::string> announce(int ifindex, const IpAddress& vip) override;
+  void link_changed(int ifindex) override { std::erase_if(macs_, [&](const auto& m) { return m.first == ifindex; }); }
 
  private:
   Result<void, std::string> send_arp(int ifindex, const IpAddress& vip);
   Result<void, std::string> send_na(int ifindex, const IpAddress& vip);
+  // The interface's MAC, asked of the kernel once (two ioctls) until link_changed().
+  Result<MacAddress, std::string> mac(int fd, int ifindex);
 
   int packet_fd_{-1};
   int icmp6_fd_{-1};
+  std::vector<std::pair<int, MacAddress>> macs_;
 };
 
 }  // namespace vigil::vrrp::io

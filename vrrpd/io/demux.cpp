@@ -28,6 +28,7 @@ bool ttl_ok(const RxPacket& p, const Listener& l) {
 
 bool same_addresses(const std::vector<IpAddress>& got, const std::vector<IpAddress>& want) {
   if (got.size() != want.size()) return false;
+  if (got == want) return true;  // the usual case: the same order
   auto a = got, b = want;
   std::sort(a.begin(), a.end());
   std::sort(b.begin(), b.end());
@@ -35,12 +36,25 @@ bool same_addresses(const std::vector<IpAddress>& got, const std::vector<IpAddre
 }
 
 void Demux::add(Id id, Listener l) {
-  remove(id);
+  std::erase_if(entries_, [&](const Entry& e) { return e.id == id; });
   entries_.push_back({id, std::move(l)});
+  reindex();
 }
 
 void Demux::remove(Id id) {
   std::erase_if(entries_, [&](const Entry& e) { return e.id == id; });
+  reindex();
+}
+
+void Demux::reindex() {
+  for (auto& v : by_vrid_) v.clear();
+  primaries_.clear();
+  for (std::uint32_t i = 0; i < entries_.size(); ++i) {
+    const auto& l = entries_[i].listener;
+    by_vrid_[l.vrid].push_back(i);
+    if (std::find(primaries_.begin(), primaries_.end(), l.primary) == primaries_.end())
+      primaries_.push_back(l.primary);
+  }
 }
 
 std::variant<Demux::Delivery, Drop> Demux::drop(Drop d) {
@@ -52,8 +66,9 @@ std::variant<Demux::Delivery, Drop> Demux::drop(Drop d) {
 // source picks among them; otherwise the first of the VRID.
 const Demux::Entry* Demux::find(std::uint8_t vrid, const IpAddress& src) const {
   const Entry* first = nullptr;
-  for (const auto& e : entries_) {
-    if (e.listener.vrid != vrid || e.listener.primary.family() != src.family()) continue;
+  for (const auto i : by_vrid_[vrid]) {
+    const Entry& e = entries_[i];
+    if (e.listener.primary.family() != src.family()) continue;
     if (peer_of(e.listener, src)) return &e;
     if (!first) first = &e;
   }
@@ -64,8 +79,8 @@ std::variant<Demux::Delivery, Drop> Demux::classify(const RxPacket& p) {
   if (p.ifindex != ifindex_) return drop(RxDrop::wrong_interface);
   // The VRID is byte 1 of both versions; shorter messages are the codec's to reject.
   if (p.payload.size() < kHeaderLength) return drop(DecodeError::truncated);
-  for (const auto& e : entries_)
-    if (e.listener.primary == p.src) return drop(RxDrop::own_advert);
+  for (const auto& primary : primaries_)
+    if (primary == p.src) return drop(RxDrop::own_advert);
   const Entry* e = find(std::to_integer<std::uint8_t>(p.payload[1]), p.src);
   if (!e) return drop(RxDrop::unknown_vrid);
   const Listener& l = e->listener;

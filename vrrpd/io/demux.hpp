@@ -2,7 +2,9 @@
 // §7.1 checks that need the IP header or the instance's configuration, then the codec, then
 // the instance it is for, by VRID. Pure: RxPacket in, a delivery or a counted drop out.
 #pragma once
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <variant>
 #include <vector>
@@ -61,9 +63,14 @@ class Demux {
   };
   std::variant<Delivery, Drop> drop(Drop d);
   const Entry* find(std::uint8_t vrid, const IpAddress& src) const;
+  void reindex();
 
   int ifindex_;
-  std::vector<Entry> entries_;  // few per interface: a linear scan beats a map
+  std::vector<Entry> entries_;
+  // Indexes rebuilt on add/remove (hundreds of instances may share an interface): the
+  // entries of each VRID, and the distinct primary addresses (our own adverts).
+  std::array<std::vector<std::uint32_t>, 256> by_vrid_{};
+  std::vector<IpAddress> primaries_;
   RxCounters counters_;
 };
 

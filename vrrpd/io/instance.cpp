@@ -1,9 +1,11 @@
 #include "vrrpd/io/instance.hpp"
 
+#include <algorithm>
 #include <utility>
 #include <variant>
 
 #include "vrrpd/io/net.hpp"
+#include "vrrpd/io/sync_group.hpp"
 
 namespace vigil::vrrp::io {
 namespace {
@@ -48,15 +50,15 @@ Listener listener(const InstanceConfig& c) {
 }
 
 Instance::Instance(InstanceConfig config, Ports ports)
-    : config_(std::move(config)),
-      ports_(ports),
-      router_(config_.router),
-      announcer_(config_.garp, targets(config_.vips), ports.arp, ports.timers,
-                 [this](const std::string& error) { log(Severity::warning, error); }) {
+    : config_(std::move(config)), ports_(ports), router_(config_.router) {
   for (auto& t : timers_) t = ports_.timers.make_timer();
+  announcer_ = std::make_unique<Announcer>(
+      config_.garp, targets(config_.vips), ports_.arp, ports_.timers,
+      [this](const std::string& error) { log(Severity::warning, error); });
 }
 
 void Instance::start(bool link_up) {
+  started_ = true;
   // A run that crashed as Master left its addresses behind; joining as Backup with them would
   // answer for the VIP beside the real Master.
   for (const auto& v : config_.vips) {
@@ -69,11 +71,32 @@ void Instance::start(bool link_up) {
     }
   }
   link_up_ = link_up;
-  if (!link_up) step(FaultRaised{});
+  update_fault();  // starts the instance unless it is faulted
+  if (fault_reported_) maybe_start();  // to FAULT
+}
+
+// Startup, once start() was called, unless a weight-0 track_script has not reported yet
+// (keepalived keeps such an instance in INIT). A faulted instance goes straight to FAULT.
+void Instance::maybe_start() {
+  if (!started_ || router_.state() != State::initialize) return;
+  if (track_.pending && !fault_reported_) {
+    log(Severity::info, "waiting for the first result of its track scripts");
+    return;
+  }
   step(Startup{});
 }
 
-void Instance::stop() { step(Shutdown{}); }
+void Instance::stop(bool defer_release) {
+  started_ = false;
+  defer_release_ = defer_release;
+  step(Shutdown{});
+  defer_release_ = false;
+}
+
+void Instance::release() {
+  if (!std::exchange(release_pending_, false)) return;
+  on(RemoveVips{});
+}
 
 void Instance::receive(const AdvertReceived& advert) { step(advert); }
 
@@ -81,13 +104,90 @@ void Instance::set_link(bool up) {
   if (up == link_up_) return;
   link_up_ = up;
   log(Severity::info, std::string("interface ") + config_.interface + (up ? " is up" : " is down"));
-  if (up) return step(FaultCleared{});
-  step(FaultRaised{});
+  update_fault();
 }
 
+void Instance::set_tracking(const TrackStatus& st) {
+  const TrackStatus before = std::exchange(track_, st);
+  if (st.fault && (!before.fault || st.fault_reason != before.fault_reason))
+    log(Severity::info, "tracked " + st.fault_reason + " is down");
+  else if (!st.fault && before.fault)
+    log(Severity::info, "tracked objects are up again");
+  const auto prio = effective_priority(config_.router.priority, st.delta);
+  if (prio != router_.priority()) {
+    log(Severity::info, "effective priority " + std::to_string(router_.priority()) + " -> " +
+                            std::to_string(prio));
+    step(PriorityChanged{prio});
+  }
+  update_fault();
+  if (before.pending && !st.pending) maybe_start();
+}
+
+void Instance::set_group_fault(bool fault) {
+  if (std::exchange(group_fault_, fault) == fault) return;
+  if (fault) log(Severity::info, "sync group " + config_.sync_group + " is in FAULT");
+  update_fault();
+}
+
+// Fault is a level, the OR of its sources; the Router is given its edges. The group hears of
+// this instance's own faults (not those the group itself caused).
+void Instance::update_fault() {
+  const bool fault = own_fault() || group_fault_;
+  if (fault != fault_reported_) {
+    fault_reported_ = fault;
+    if (fault) step(FaultRaised{});
+    else step(FaultCleared{});
+  }
+  if (group_) group_->on_own_fault(*this);
+  if (!fault) maybe_start();
+}
+
+bool Instance::rebind(InstanceConfig config, bool link_up) {
+  if (router_.state() != State::initialize && router_.state() != State::fault) return false;
+  for (auto& t : timers_) t->cancel();
+  config_ = std::move(config);
+  router_ = Router(config_.router);  // Initialize, not faulted
+  fault_reported_ = false;
+  announcer_ = std::make_unique<Announcer>(
+      config_.garp, targets(config_.vips), ports_.arp, ports_.timers,
+      [this](const std::string& error) { log(Severity::warning, error); });
+  log(Severity::info, "interface " + config_.interface + " is present (index " +
+                          std::to_string(config_.ifindex) + ")");
+  const auto prio = effective_priority(config_.router.priority, track_.delta);
+  if (prio != router_.priority()) step(PriorityChanged{prio});
+  if (started_) return start(link_up), true;
+  link_up_ = link_up;
+  return true;
+}
+
+bool Instance::restore(const Vip& vip) {
+  if (router_.state() != State::master) return false;
+  auto it = std::find(config_.vips.begin(), config_.vips.end(), vip);
+  if (it == config_.vips.end()) return false;
+  if (auto added = ports_.vips.add(*it); !added) {
+    ++stats_.vip_errors;
+    log(Severity::warning, added.error());
+    return false;
+  }
+  log(Severity::notice, "restored address " + to_string(*it) + " that was deleted");
+  announcer_->start();
+  return true;
+}
+
+// The Router's actions are carried out in order. An input that arrives meanwhile (a sync
+// group reacting to this instance's state change) waits until they are done.
 void Instance::step(const Input& input) {
-  const auto actions = router_.step(input, ports_.timers.now());
-  for (const auto& a : actions) apply(a);
+  if (stepping_) return pending_.push_back(input);
+  stepping_ = true;
+  router_.step(input, ports_.timers.now(), actions_);
+  for (const auto& a : actions_) apply(a);
+  while (!pending_.empty()) {
+    const Input next = std::move(pending_.front());
+    pending_.pop_front();
+    router_.step(next, ports_.timers.now(), actions_);
+    for (const auto& a : actions_) apply(a);
+  }
+  stepping_ = false;
 }
 
 void Instance::apply(const Action& action) {
@@ -125,6 +225,11 @@ void Instance::on(const StateChanged& a) {
   log(Severity::info, "entering " + std::string(to_string(a.to)) + " state: " +
                           std::string(to_string(a.reason)));
   notify(a.to);
+  if (group_) group_->on_state(*this, a);
+}
+
+void Instance::on(const RequestMaster&) {
+  if (group_) group_->on_request_master(*this);
 }
 
 void Instance::on(const AddVips& a) {
@@ -138,7 +243,11 @@ void Instance::on(const AddVips& a) {
 }
 
 void Instance::on(const RemoveVips&) {
-  announcer_.stop();
+  announcer_->stop();
+  if (defer_release_) {
+    release_pending_ = true;
+    return;
+  }
   for (const auto& v : config_.vips)
     if (auto removed = ports_.vips.remove(v); !removed) {
       ++stats_.vip_errors;
@@ -146,7 +255,10 @@ void Instance::on(const RemoveVips&) {
     }
 }
 
-void Instance::on(const SendGratuitous&) { announcer_.start(); }
+void Instance::on(const SendGratuitous& a) {
+  if (a.lower_priority) return announcer_->lower_priority();
+  announcer_->start();
+}
 
 void Instance::on(const AdvertDiscarded& a) {
   ++stats_.discarded[static_cast<std::size_t>(a.reason)];

@@ -5,6 +5,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,11 +19,14 @@
 #include "vrrpd/io/log.hpp"
 #include "vrrpd/io/scripts.hpp"
 #include "vrrpd/io/timer.hpp"
+#include "vrrpd/io/tracking.hpp"
 #include "vrrpd/io/vip_installer.hpp"
 #include "vrrpd/io/vrrp_socket.hpp"
 #include "vrrpd/proto/router.hpp"
 
 namespace vigil::vrrp::io {
+
+class SyncGroup;
 
 struct NotifyConfig {
   // Argument vectors; empty = not configured. keepalived runs notify_* as given and appends
@@ -38,6 +42,8 @@ struct InstanceConfig {
   RouterConfig router;
   std::vector<IpAddress> destinations;  // the multicast group, or the unicast peers
   std::vector<Vip> vips;                // virtual_ipaddress and virtual_ipaddress_excluded
+  std::vector<TrackItem> track;         // its own and its sync group's tracked objects
+  std::string sync_group;               // the vrrp_sync_group it is in, if any
   GarpConfig garp;
   NotifyConfig notify;
   EncodeOptions encode;
@@ -72,22 +78,48 @@ class Instance {
   Instance& operator=(const Instance&) = delete;
 
   // Removes stale copies of the VIPs (a crashed run's), then RFC 5798 §6.4.1 Startup. With
-  // link_up false the instance goes to FAULT instead and starts when the link comes up.
+  // link_up false the instance goes to FAULT instead and starts when the link comes up. While
+  // a weight-0 track_script has no result yet the instance waits in INIT (keepalived).
   void start(bool link_up);
-  // Shutdown: a Master removes its VIPs and sends priority 0 (§6.4.3); notify_stop runs.
-  void stop();
+  // Shutdown: a Master sends priority 0 (§6.4.3) and removes its VIPs; notify_stop runs.
+  // With defer_release the removal waits for release(): the Service sends every instance's
+  // priority 0 first, then removes the addresses.
+  void stop(bool defer_release = false);
+  void release();
   void receive(const AdvertReceived& advert);
-  void set_link(bool up);  // keepalived FAULT: FaultRaised / FaultCleared edges
+  // keepalived FAULT is the OR of: the interface down, a tracked object down (weight 0), the
+  // sync group in FAULT. Its edges become FaultRaised / FaultCleared.
+  void set_link(bool up);
+  // The tracked objects' verdict: the effective priority (PriorityChanged) and fault.
+  void set_tracking(const TrackStatus& status);
   void set_transport(AdvertTransport* t) { ports_.transport = t; }
+  // An instance whose interface did not exist at start (ifindex 0) or went away takes the
+  // host's facts anew: only while it is not running (FAULT or INIT). Starts it if it was.
+  bool rebind(InstanceConfig config, bool link_up);
+  // The address monitor saw a VIP of ours deleted by someone else: put it back (Master only)
+  // and announce it again. Returns whether it did.
+  bool restore(const Vip& vip);
+
+  // vrrp_sync_group: the group this instance is in (set once, before start) and its orders.
+  void set_group(SyncGroup* g) { group_ = g; }
+  void group_master() { step(GroupMaster{}); }
+  void group_backup() { step(GroupBackup{}); }
+  void set_group_fault(bool fault);
+  // Faults of its own (interface, tracking), which the group aggregates.
+  bool own_fault() const { return !link_up_ || track_.fault; }
+  bool link_up() const { return link_up_; }
+  const TrackStatus& tracking() const { return track_; }
 
   const InstanceConfig& config() const { return config_; }
   const Router& router() const { return router_; }
   State state() const { return router_.state(); }
   const Stats& stats() const { return stats_; }
-  const Announcer& announcer() const { return announcer_; }
+  const Announcer& announcer() const { return *announcer_; }
 
  private:
   void step(const Input& input);
+  void update_fault();
+  void maybe_start();
   void apply(const Action& action);
   void on(const ArmTimer& a);
   void on(const CancelTimer& a);
@@ -97,6 +129,7 @@ class Instance {
   void on(const RemoveVips& a);
   void on(const SendGratuitous& a);
   void on(const AdvertDiscarded& a);
+  void on(const RequestMaster& a);
   void notify(State to);
   void log(Severity s, const std::string& message);
 
@@ -104,11 +137,20 @@ class Instance {
   Ports ports_;
   Router router_;
   std::array<std::unique_ptr<Timer>, kTimerCount> timers_;
-  Announcer announcer_;
+  std::unique_ptr<Announcer> announcer_;
   Stats stats_;
   RateLimit discard_log_{5, std::chrono::seconds{10}};
   RateLimit send_error_log_{1, std::chrono::seconds{10}};
+  SyncGroup* group_{nullptr};
+  TrackStatus track_;
+  std::deque<Input> pending_;  // inputs that arrived while the Router's actions ran
+  Actions actions_;            // the current step's, reused
+  bool stepping_{false};
   bool link_up_{true};
+  bool group_fault_{false};
+  bool fault_reported_{false};  // the last edge given to the Router
+  bool started_{false};         // start() was called and stop() was not
+  bool defer_release_{false}, release_pending_{false};
   bool warned_no_accept_{false};
 };
 

@@ -120,6 +120,7 @@ Result<InstanceConfig, std::string> make_instance_config(const conf::VrrpInstanc
   const bool no_accept = vi.no_accept.is_set() && *vi.no_accept;
   r.accept = (vi.accept.is_set() && *vi.accept) || !(strict || no_accept);
   r.advert_on_lower_priority = !(vi.lower_prio_no_advert.is_set() && *vi.lower_prio_no_advert);
+  r.advert_on_higher_priority = vi.higher_prio_send_advert.is_set() && *vi.higher_prio_send_advert;
   if (r.version == Version::v2) r.auth = auth_of(vi);
 
   for (const auto& p : vi.unicast_peer) {
@@ -147,6 +148,9 @@ Result<InstanceConfig, std::string> make_instance_config(const conf::VrrpInstanc
       static_cast<unsigned>(vi.garp_master_refresh_repeat.is_set() ? *vi.garp_master_refresh_repeat : 1);
   const auto& interval = family == Family::v4 ? vi.garp_interval_us : vi.gna_interval_us;
   g.interval = microseconds{interval.is_set() ? *interval : 0};
+  // keepalived: the lower-priority refresh defaults to the Master's own schedule.
+  g.lower_repeat = vi.garp_lower_prio_repeat.is_set() ? static_cast<unsigned>(*vi.garp_lower_prio_repeat) : g.repeat;
+  g.lower_delay = vi.garp_lower_prio_delay.is_set() ? Duration{seconds{*vi.garp_lower_prio_delay}} : g.delay;
 
   c.notify.master = argv_of(vi.notify_master);
   c.notify.backup = argv_of(vi.notify_backup);
@@ -158,9 +162,146 @@ Result<InstanceConfig, std::string> make_instance_config(const conf::VrrpInstanc
   c.encode.v3_checksum_as_v2 = compat;
   c.decode.v3_checksum_as_v2 = compat;
   if (r.version == Version::v2) c.decode.auth = r.auth;
+  c.sync_group = vi.sync_group.is_set() ? *vi.sync_group : std::string();
+  r.sync_group = !c.sync_group.empty();
   c.skip_check_adv_addr = vi.skip_check_adv_addr.is_set() && *vi.skip_check_adv_addr;
   c.check_unicast_src = vi.check_unicast_src.is_set() && *vi.check_unicast_src;
   return c;
+}
+
+namespace {
+
+const conf::VrrpScript* find_script(const conf::Config& c, const std::string& name) {
+  for (const auto& s : c.vrrp_scripts)
+    if (s.name.value == name) return &s;
+  return nullptr;
+}
+
+const conf::TrackFile* find_file(const conf::Config& c, const std::string& name) {
+  for (const auto& f : c.track_files)
+    if (f.name.value == name) return &f;
+  return nullptr;
+}
+
+const conf::VrrpSyncGroup* group_of(const conf::Config& c, const conf::VrrpInstance& vi) {
+  if (!vi.sync_group.is_set()) return nullptr;
+  for (const auto& g : c.sync_groups)
+    if (g.name.value == *vi.sync_group) return &g;
+  return nullptr;
+}
+
+void add_refs(const conf::Config& c, const std::vector<conf::TrackRef>& refs, TrackKind kind,
+              std::vector<TrackItem>& out) {
+  for (const auto& r : refs) {
+    TrackItem t{kind, r.name, 0, r.reverse};
+    if (r.weight) t.weight = static_cast<int>(*r.weight);
+    if (kind == TrackKind::script) {
+      const auto* s = find_script(c, r.name);
+      if (!s || !s->script.is_set()) continue;
+      if (!r.weight && s->weight.is_set()) {
+        t.weight = static_cast<int>(*s->weight);
+        t.reverse = s->weight_reverse.is_set() && *s->weight_reverse;
+      }
+    } else if (kind == TrackKind::file) {
+      const auto* f = find_file(c, r.name);
+      if (!f) continue;
+      if (!r.weight) {
+        t.weight = f->weight.is_set() ? static_cast<int>(*f->weight) : 1;
+        t.reverse = f->weight_reverse.is_set() && *f->weight_reverse;
+      }
+    }
+    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(std::move(t));
+  }
+}
+
+}  // namespace
+
+std::vector<TrackItem> track_items(const conf::Config& c, const conf::VrrpInstance& vi) {
+  std::vector<TrackItem> out;
+  add_refs(c, vi.track_interface, TrackKind::interface, out);
+  add_refs(c, vi.track_script, TrackKind::script, out);
+  add_refs(c, vi.track_file, TrackKind::file, out);
+  if (const auto* g = group_of(c, vi)) {
+    add_refs(c, g->track_interface, TrackKind::interface, out);
+    add_refs(c, g->track_script, TrackKind::script, out);
+    add_refs(c, g->track_file, TrackKind::file, out);
+    // keepalived: a member's tracking is not weighted unless the group allows it.
+    if (!(g->sync_group_tracking_weight.is_set() && *g->sync_group_tracking_weight))
+      for (auto& t : out) t.weight = 0;
+  }
+  return out;
+}
+
+std::vector<ScriptSpec> script_specs(const conf::Config& c) {
+  std::vector<ScriptSpec> out;
+  auto used = [&](const std::string& name) {
+    auto in = [&](const std::vector<conf::TrackRef>& refs) {
+      return std::any_of(refs.begin(), refs.end(), [&](const conf::TrackRef& r) { return r.name == name; });
+    };
+    for (const auto& vi : c.vrrp_instances)
+      if (in(vi.track_script)) return true;
+    for (const auto& g : c.sync_groups)
+      if (!g.group.empty() && in(g.track_script)) return true;
+    return false;
+  };
+  for (const auto& s : c.vrrp_scripts) {
+    if (!s.script.is_set() || !used(s.name.value)) continue;
+    ScriptSpec spec;
+    spec.name = s.name.value;
+    spec.argv = split_command(s.script->command);
+    spec.interval = microseconds{*s.interval_us};
+    spec.timeout = s.timeout_us.is_set() ? Duration{microseconds{*s.timeout_us}} : spec.interval;
+    spec.rise = s.rise.is_set() ? static_cast<int>(*s.rise) : 1;
+    spec.fall = s.fall.is_set() ? static_cast<int>(*s.fall) : 1;
+    spec.init_fail = s.init_fail.is_set() && *s.init_fail;
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
+std::vector<FileSpec> file_specs(const conf::Config& c) {
+  std::vector<FileSpec> out;
+  for (const auto& f : c.track_files) {
+    if (!f.file.is_set()) continue;
+    FileSpec spec{f.name.value, *f.file, std::nullopt, false};
+    if (f.init_file.is_set() && *f.init_file) {
+      spec.init_value = f.init_file_value.is_set() ? *f.init_file_value : 0;
+      spec.init_overwrite = f.init_file_overwrite.is_set() && *f.init_file_overwrite;
+    }
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
+std::vector<SyncGroupConfig> sync_groups(const conf::Config& c) {
+  std::vector<SyncGroupConfig> out;
+  for (const auto& g : c.sync_groups) {
+    if (g.group.empty()) continue;
+    SyncGroupConfig sg;
+    sg.name = g.name.value;
+    for (const auto& m : g.group) sg.members.push_back(m.value);
+    sg.notify.master = argv_of(g.notify_master);
+    sg.notify.backup = argv_of(g.notify_backup);
+    sg.notify.fault = argv_of(g.notify_fault);
+    sg.notify.stop = argv_of(g.notify_stop);
+    sg.notify.notify = argv_of(g.notify);
+    out.push_back(std::move(sg));
+  }
+  return out;
+}
+
+Result<std::vector<Vip>, std::string> static_addresses(const conf::Config& c,
+                                                       const InterfaceLookup& lookup) {
+  std::vector<Vip> out;
+  for (const auto& e : c.static_ipaddress) {
+    if (e.dev.empty()) return unexpected("static address " + e.address.to_string() + " has no dev");
+    auto v = vip_of(e, e.dev, lookup);
+    if (!v) return unexpected(v.error());
+    if (v->ifindex == 0) return unexpected("static address " + e.address.to_string() + ": no interface " + e.dev);
+    v->nodad = e.nodad;  // not a VIP: DAD as asked
+    out.push_back(std::move(*v));
+  }
+  return out;
 }
 
 }  // namespace vigil::vrrp::io

@@ -8,8 +8,11 @@
 
 #include "base/result.hpp"
 #include "conf/model.hpp"
+#include "vrrpd/io/file_watch.hpp"
 #include "vrrpd/io/instance.hpp"
 #include "vrrpd/io/net.hpp"
+#include "vrrpd/io/sync_group.hpp"
+#include "vrrpd/io/tracking.hpp"
 
 namespace vigil::vrrp::io {
 
@@ -20,6 +23,18 @@ using InterfaceLookup = std::function<std::optional<InterfaceInfo>(const std::st
 Result<InstanceConfig, std::string> make_instance_config(const conf::VrrpInstance& vi,
                                                          const conf::GlobalDefs& global,
                                                          const InterfaceLookup& lookup);
+
+// The tracked objects of an instance: its own track_interface / track_script / track_file,
+// then its vrrp_sync_group's, with keepalived's weights (see TrackItem). Scripts without a
+// `script` line are left out (conf/ warned).
+std::vector<TrackItem> track_items(const conf::Config& config, const conf::VrrpInstance& vi);
+// The vrrp_scripts some instance or group tracks, and every track_file.
+std::vector<ScriptSpec> script_specs(const conf::Config& config);
+std::vector<FileSpec> file_specs(const conf::Config& config);
+std::vector<SyncGroupConfig> sync_groups(const conf::Config& config);
+// static_ipaddress lines (their dev is required by keepalived; an unknown one is an error).
+Result<std::vector<Vip>, std::string> static_addresses(const conf::Config& config,
+                                                       const InterfaceLookup& lookup);
 
 // The family of the instance: its VIPs' (conf/ guarantees they agree), else IPv4.
 Family instance_family(const conf::VrrpInstance& vi);

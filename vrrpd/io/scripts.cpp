@@ -50,6 +50,16 @@ std::vector<std::string> split_command(const std::string& line) {
   return out;
 }
 
+std::string to_string(const ScriptExit& e) {
+  switch (e.how) {
+    case ScriptExit::How::exited: return "exited with status " + std::to_string(e.code);
+    case ScriptExit::How::signaled: return "killed by signal " + std::to_string(e.code);
+    case ScriptExit::How::timed_out: return "timed out, killed by signal " + std::to_string(e.code);
+    case ScriptExit::How::not_started: return "could not be started";
+  }
+  return "ended";
+}
+
 struct SpawnScriptRunner::Child {
   Child(boost::asio::io_context& io, int pidfd) : fd(io, pidfd) {}
   std::uint64_t id{};
@@ -57,6 +67,8 @@ struct SpawnScriptRunner::Child {
   std::string name;
   boost::asio::posix::stream_descriptor fd;  // the pidfd: readable once the child exits
   std::unique_ptr<Timer> timeout;
+  bool timed_out{false};
+  ScriptRunner::OnExit on_exit;
 };
 
 SpawnScriptRunner::SpawnScriptRunner(boost::asio::io_context& io, TimerService& timers, Log& log)
@@ -64,8 +76,11 @@ SpawnScriptRunner::SpawnScriptRunner(boost::asio::io_context& io, TimerService& 
 
 SpawnScriptRunner::~SpawnScriptRunner() = default;
 
-void SpawnScriptRunner::run(std::vector<std::string> argv, Duration timeout) {
-  if (argv.empty()) return;
+void SpawnScriptRunner::run(std::vector<std::string> argv, Duration timeout, OnExit on_exit) {
+  auto not_started = [&] {
+    if (on_exit) on_exit(ScriptExit{ScriptExit::How::not_started, 0});
+  };
+  if (argv.empty()) return not_started();
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
@@ -86,17 +101,18 @@ void SpawnScriptRunner::run(std::vector<std::string> argv, Duration timeout) {
   posix_spawnattr_destroy(&attr);
   if (err != 0) {
     log_.write(Severity::warning, "script " + argv[0] + ": cannot start: " + errno_text(err));
-    return;
+    return not_started();
   }
   const int pidfd = pidfd_open(pid);
   if (pidfd < 0) {  // cannot watch it: reaped by whoever waits next (SIGCHLD stays default)
     log_.write(Severity::warning, "script " + argv[0] + ": pidfd_open: " + errno_text(errno));
-    return;
+    return not_started();
   }
   auto child = std::make_unique<Child>(io_, pidfd);
   child->id = next_id_++;
   child->pid = pid;
   child->name = argv[0];
+  child->on_exit = std::move(on_exit);
   child->timeout = timers_.make_timer();
   const auto id = child->id;
   child->timeout->arm(timers_.now() + timeout, [this, id] { expire(id); });
@@ -121,14 +137,18 @@ void SpawnScriptRunner::reap(std::uint64_t id) {
                          });
     return;
   }
+  ScriptExit result{ScriptExit::How::exited, 0};
+  if (got > 0 && WIFEXITED(status)) result.code = WEXITSTATUS(status);
+  else if (got > 0 && WIFSIGNALED(status)) result = {ScriptExit::How::signaled, WTERMSIG(status)};
+  else result = {ScriptExit::How::signaled, 0};  // reaped by someone else: unknown
+  if ((*it)->timed_out) result = {ScriptExit::How::timed_out, result.code};
   const auto& c = **it;
-  if (got > 0 && WIFEXITED(status) && WEXITSTATUS(status) != 0)
-    log_.write(Severity::info, "script " + c.name + " exited with status " +
-                                   std::to_string(WEXITSTATUS(status)));
-  else if (got > 0 && WIFSIGNALED(status))
-    log_.write(Severity::info, "script " + c.name + " killed by signal " +
-                                   std::to_string(WTERMSIG(status)));
+  // A tracking script's failures are its normal news: its tracker logs the state changes.
+  if (!result.ok() && !c.on_exit)
+    log_.write(Severity::info, "script " + c.name + " " + to_string(result));
+  auto on_exit = std::move((*it)->on_exit);
   children_.erase(it);
+  if (on_exit) on_exit(result);
 }
 
 void SpawnScriptRunner::expire(std::uint64_t id) {
@@ -137,8 +157,12 @@ void SpawnScriptRunner::expire(std::uint64_t id) {
   if (it == children_.end()) return;
   log_.write(Severity::warning, "script " + (*it)->name + " (pid " + std::to_string((*it)->pid) +
                                     ") timed out, killing it");
+  (*it)->timed_out = true;
   // Through the pidfd: the pid cannot have been reused while we hold it.
   pidfd_kill((*it)->fd.native_handle(), SIGKILL);
+  // And what it started (a shell's children): it leads its own session and process group,
+  // whose id cannot be reused while the leader is unreaped.
+  ::kill(-(*it)->pid, SIGKILL);
   // The pidfd turns readable when it dies and reap() collects it.
 }
 

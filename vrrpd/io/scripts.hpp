@@ -3,6 +3,7 @@
 // a timer that kills a script still running after its timeout.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,11 +18,27 @@ class io_context;
 
 namespace vigil::vrrp::io {
 
+// How a script ended: exit status 0 is success; anything else (a non-zero status, a signal,
+// the timeout, a failure to start) is a failure.
+struct ScriptExit {
+  enum class How : std::uint8_t { exited, signaled, timed_out, not_started };
+  How how{How::exited};
+  int code{0};  // the exit status, or the signal number
+  bool ok() const { return how == How::exited && code == 0; }
+};
+std::string to_string(const ScriptExit& e);
+
 class ScriptRunner {
  public:
+  using OnExit = std::function<void(const ScriptExit&)>;
   virtual ~ScriptRunner() = default;
-  // argv[0] is looked up in PATH when it has no '/'. Never waits for the script.
-  virtual void run(std::vector<std::string> argv, Duration timeout) = 0;
+  // argv[0] is looked up in PATH when it has no '/'. Never waits for the script. on_exit (if
+  // set) runs on the loop once the script has ended, been killed after timeout, or could
+  // not start (then possibly from within run()).
+  virtual void run(std::vector<std::string> argv, Duration timeout, OnExit on_exit) = 0;
+  void run(std::vector<std::string> argv, Duration timeout) {
+    run(std::move(argv), timeout, nullptr);
+  }
 };
 
 // keepalived's splitting of a script line: words separated by blanks; '...' and "..." quote.
@@ -34,7 +51,8 @@ class SpawnScriptRunner final : public ScriptRunner {
   SpawnScriptRunner(const SpawnScriptRunner&) = delete;
   SpawnScriptRunner& operator=(const SpawnScriptRunner&) = delete;
 
-  void run(std::vector<std::string> argv, Duration timeout) override;
+  using ScriptRunner::run;
+  void run(std::vector<std::string> argv, Duration timeout, OnExit on_exit) override;
   std::size_t running() const { return children_.size(); }
 
  private:

@@ -1,6 +1,9 @@
 #include "vrrpd/io/service.hpp"
 
 #include <algorithm>
+#include <array>
+
+#include "vrrpd/io/net.hpp"
 
 namespace vigil::vrrp::io {
 namespace {
@@ -13,10 +16,24 @@ std::string drop_name(const Drop& d) {
 
 }  // namespace
 
-Service::Service(std::vector<InstanceConfig> configs, Ports ports) : ports_(ports) {
+Service::Service(std::vector<InstanceConfig> configs, Ports ports, Options options)
+    : ports_(ports), options_(std::move(options)) {
   for (auto& c : configs) {
     Instance::Ports p{nullptr, ports_.vips, ports_.arp, ports_.scripts, ports_.timers, ports_.log};
     instances_.push_back(std::make_unique<Instance>(std::move(c), p));
+  }
+  for (auto& spec : options_.scripts)
+    scripts_.push_back(std::make_unique<ScriptTracker>(
+        spec, ports_.scripts, ports_.timers, ports_.log,
+        [this](const std::string& name, ScriptState st) {
+          if (objects_.set_script(name, st)) retrack(TrackKind::script, name);
+        }));
+  for (auto& g : options_.groups) {
+    auto group = std::make_unique<SyncGroup>(g, ports_.scripts, ports_.log);
+    for (const auto& name : g.members)
+      for (auto& i : instances_)
+        if (i->config().name == name) group->add(*i);
+    groups_.push_back(std::move(group));
   }
 }
 
@@ -33,21 +50,63 @@ std::string Service::label(const Endpoint& e) const {
   return "(" + e.config.ifname + " " + family_name(e.config.family) + ") ";
 }
 
-void Service::start(const LinkState& link_up) {
-  if (std::exchange(started_, true)) return;
-  // Every instance's listener and groups first: a socket joins all its groups when opened.
-  endpoint_of_.assign(instances_.size(), nullptr);
+// An instance's listener and groups on the endpoint of its interface and family. Before
+// start the sockets open later with every group; after start (an interface that appeared)
+// the endpoint's socket is opened, or reopened when it must join another group.
+void Service::attach(std::size_t i) {
+  const auto& c = instances_[i]->config();
+  Endpoint* old = endpoint_of_[i];
+  if (old) old->demux.remove(i);
+  endpoint_of_[i] = nullptr;
+  if (c.ifindex == 0) return;
+  Endpoint& e = endpoint_for(c);
+  e.demux.add(i, listener(c));
+  bool joined = false;
+  for (const auto& d : c.destinations)
+    if (d.is_multicast() && std::find(e.config.groups.begin(), e.config.groups.end(), d) == e.config.groups.end()) {
+      e.config.groups.push_back(d);
+      joined = true;
+    }
+  endpoint_of_[i] = &e;
+  if (!started_) return;
+  if (!e.socket || joined) {
+    e.socket.reset();
+    e.failed = false;
+    open(e);
+    for (std::size_t j = 0; j < instances_.size(); ++j)
+      if (endpoint_of_[j] == &e) instances_[j]->set_transport(e.socket.get());
+  }
+}
+
+void Service::index_vips() {
+  vip_owners_.clear();
+  unresolved_ = false;
   for (std::size_t i = 0; i < instances_.size(); ++i) {
     const auto& c = instances_[i]->config();
-    if (c.ifindex == 0) continue;
-    Endpoint& e = endpoint_for(c);
-    e.demux.add(i, listener(c));
-    for (const auto& d : c.destinations)
-      if (d.is_multicast() && std::find(e.config.groups.begin(), e.config.groups.end(), d) == e.config.groups.end())
-        e.config.groups.push_back(d);
-    endpoint_of_[i] = &e;
+    for (const auto& v : c.vips) vip_owners_[{v.ifindex, v.address.address}].push_back(i);
+    if (c.router.primary_address.bytes() == std::array<std::uint8_t, 16>{}) unresolved_ = true;
   }
+}
+
+void Service::start(const LinkState& link_up) {
+  if (std::exchange(started_, true)) return;
+  index_vips();
+  // Every instance's listener and groups first: a socket joins all its groups when opened.
+  started_ = false;
+  endpoint_of_.assign(instances_.size(), nullptr);
+  for (std::size_t i = 0; i < instances_.size(); ++i) attach(i);
+  started_ = true;
   for (auto& e : endpoints_) open(*e);
+  for (const auto& v : options_.static_addresses)
+    if (auto added = ports_.vips.add(v); !added) ports_.log.write(Severity::warning, "static address: " + added.error());
+  // Tracked objects: interfaces as they are now; scripts from their first run; files as the
+  // daemon read them.
+  for (const auto& inst : instances_)
+    for (const auto& t : inst->config().track)
+      if (t.kind == TrackKind::interface)
+        objects_.set_interface(t.name, options_.interface_up && options_.interface_up(t.name));
+  for (auto& inst : instances_) inst->set_tracking(evaluate(inst->config().track, objects_));
+  for (auto& st : scripts_) st->start();
   for (std::size_t i = 0; i < instances_.size(); ++i) {
     auto& inst = *instances_[i];
     const auto& c = inst.config();
@@ -58,6 +117,48 @@ void Service::start(const LinkState& link_up) {
     if (e && e->socket) inst.set_transport(e->socket.get());
     const bool usable = e && e->socket && link_up(c.ifindex);
     inst.start(usable);
+  }
+}
+
+void Service::retrack(TrackKind kind, const std::string& name) {
+  for (auto& inst : instances_) {
+    const auto& track = inst->config().track;
+    if (std::any_of(track.begin(), track.end(),
+                    [&](const TrackItem& t) { return t.kind == kind && t.name == name; }))
+      inst->set_tracking(evaluate(track, objects_));
+  }
+}
+
+void Service::set_file_value(const std::string& name, long long value) {
+  if (objects_.set_file(name, value)) {
+    if (ports_.log.enabled(Severity::info))
+      ports_.log.write(Severity::info, "track_file " + name + " is now " + std::to_string(value));
+    if (started_) retrack(TrackKind::file, name);
+  }
+}
+
+// An instance whose interface was missing (or vanished) and now exists: resolve it anew,
+// attach it to a socket, start it.
+void Service::try_rebind(const std::string& ifname) {
+  if (!started_ || !options_.resolve) return;
+  for (std::size_t i = 0; i < instances_.size(); ++i) {
+    auto& inst = *instances_[i];
+    if (inst.config().interface != ifname) continue;
+    const bool runnable = endpoint_of_[i] && endpoint_of_[i]->socket && inst.link_up();
+    if (runnable || (inst.state() != State::fault && inst.state() != State::initialize)) continue;
+    auto c = options_.resolve(inst.config().name);
+    if (!c || c->ifindex == 0) continue;
+    if (c->ifindex == inst.config().ifindex && endpoint_of_[i] && endpoint_of_[i]->socket) continue;
+    c->track = inst.config().track;
+    c->sync_group = inst.config().sync_group;
+    if (!inst.rebind(std::move(*c), false)) continue;
+    index_vips();
+    attach(i);
+    Endpoint* e = endpoint_of_[i];
+    if (e && e->socket) {
+      inst.set_transport(e->socket.get());
+      inst.set_link(options_.interface_up ? options_.interface_up(ifname) : true);
+    }
   }
 }
 
@@ -72,6 +173,11 @@ void Service::open(Endpoint& e) {
   e.socket = std::move(*s);
   e.socket->start([this, &e](const RxPacket& p) { on_packet(e, p); },
                   [this, &e](RxDrop d) { on_drop(e, d, nullptr); });
+  e.socket->set_on_send_error([this, &e](const IpAddress& dst, int err) {
+    ++e.send_errors;
+    if (ports_.log.enabled(Severity::warning) && e.send_error_log.allow(ports_.timers.now()))
+      ports_.log.write(Severity::warning, label(e) + "cannot send an advert to " + dst.to_string() + ": " + errno_text(err));
+  });
 }
 
 void Service::on_packet(Endpoint& e, const RxPacket& p) {
@@ -94,16 +200,55 @@ void Service::on_drop(Endpoint& e, const Drop& d, const IpAddress* src) {
 
 void Service::stop() {
   if (!std::exchange(started_, false)) return;
-  for (auto& i : instances_) i->stop();
+  for (auto& st : scripts_) st->stop();
+  // Every Master's priority 0 first, out at once (they are queued), then the removals: the
+  // Backups' Skew_Time runs from the first, not after a thousand netlink round trips.
+  for (auto& i : instances_) i->stop(true);
+  for (auto& e : endpoints_)
+    if (e->socket) e->socket->flush();
+  for (auto& i : instances_) i->release();
+  // keepalived removes its static addresses on the way out, too.
+  for (const auto& v : options_.static_addresses) (void)ports_.vips.remove(v);
 }
 
 void Service::on_link(const LinkEvent& ev) {
+  ports_.arp.link_changed(ev.ifindex);
   for (std::size_t i = 0; i < instances_.size(); ++i) {
     auto& inst = *instances_[i];
     if (inst.config().ifindex != ev.ifindex) continue;
     // Without a socket the instance stays in FAULT whatever the link does.
     if (!endpoint_of_.empty() && endpoint_of_[i] && endpoint_of_[i]->socket) inst.set_link(ev.up);
   }
+  if (!ev.name.empty() && objects_.set_interface(ev.name, ev.up)) retrack(TrackKind::interface, ev.name);
+  if (!ev.removed && !ev.name.empty()) try_rebind(ev.name);
+}
+
+void Service::on_addr(const AddrEvent& ev) {
+  if (!started_) return;
+  if (!ev.removed) {
+    // An interface that had no address to send adverts from may have one now.
+    if (!unresolved_) return;
+    for (const auto& inst : instances_)
+      if (inst->config().ifindex == ev.ifindex && inst->state() == State::fault &&
+          inst->config().router.primary_address.bytes() == std::array<std::uint8_t, 16>{})
+        return try_rebind(inst->config().interface);
+    return;
+  }
+  if (auto it = vip_owners_.find({ev.ifindex, ev.address.address}); it != vip_owners_.end())
+    for (const auto i : it->second)
+      for (const auto& v : instances_[i]->config().vips)
+        if (v.ifindex == ev.ifindex && v.address.address == ev.address.address) instances_[i]->restore(v);
+  for (const auto& v : options_.static_addresses)
+    if (v.ifindex == ev.ifindex && v.address.address == ev.address.address) {
+      if (auto added = ports_.vips.add(v); added)
+        ports_.log.write(Severity::notice, "restored static address " + to_string(v) + " that was deleted");
+    }
+}
+
+const SyncGroup* Service::group(const std::string& name) const {
+  for (const auto& g : groups_)
+    if (g->config().name == name) return g.get();
+  return nullptr;
 }
 
 void Service::dump() {
@@ -117,12 +262,14 @@ void Service::dump() {
                          ", adverts sent " + std::to_string(s.adverts_sent) + ", send errors " +
                          std::to_string(s.send_errors) + ", discarded " + std::to_string(discarded) +
                          ", address errors " + std::to_string(s.vip_errors) + ", announcements " +
-                         std::to_string(i->announcer().sent()));
+                         std::to_string(i->announcer().sent()) +
+                         (i->own_fault() ? ", fault: " + (i->link_up() ? i->tracking().fault_reason : "interface " + i->config().interface + " down") : std::string()));
   }
   for (const auto& e : endpoints_) {
     const auto& c = e->demux.counters();
     std::string line = label(*e) + "received " + std::to_string(c.delivered_count()) +
-                       ", dropped " + std::to_string(c.dropped());
+                       ", dropped " + std::to_string(c.dropped()) + ", send errors " +
+                       std::to_string(e->send_errors);
     for (std::size_t r = 0; r < kRxDropCount; ++r)
       if (auto n = c[static_cast<RxDrop>(r)]) line += ", " + std::string(to_string(static_cast<RxDrop>(r))) + " " + std::to_string(n);
     for (std::size_t r = 0; r < kDecodeErrorCount; ++r)

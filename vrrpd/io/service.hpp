@@ -1,10 +1,15 @@
 // All VRRP instances of a configuration on the loop: one Instance (driver + Router) per
 // vrrp_instance, one socket per interface and family shared by the instances on it, each
-// with its Demux; link events routed to the instances as FAULT edges. The kernel is reached
-// only through ports, so the whole of it runs in unit tests with fakes.
+// with its Demux; link events routed to the instances as FAULT edges; tracked objects
+// (interfaces, vrrp_scripts, track_files) folded into effective priorities and faults;
+// vrrp_sync_groups; the address monitor's deletions of our addresses undone; static
+// addresses. The kernel is reached only through ports, so the whole of it runs in unit tests
+// with fakes.
 #pragma once
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +17,8 @@
 #include "vrrpd/io/instance.hpp"
 #include "vrrpd/io/link_monitor.hpp"
 #include "vrrpd/io/log.hpp"
+#include "vrrpd/io/sync_group.hpp"
+#include "vrrpd/io/tracking.hpp"
 #include "vrrpd/io/vrrp_socket.hpp"
 
 namespace vigil::vrrp::io {
@@ -29,7 +36,18 @@ class Service {
   // Whether an interface (by index) is usable at start; later changes come as LinkEvents.
   using LinkState = std::function<bool(int ifindex)>;
 
-  Service(std::vector<InstanceConfig> configs, Ports ports);
+  struct Options {
+    std::vector<ScriptSpec> scripts;        // the vrrp_scripts tracked by some instance
+    std::vector<SyncGroupConfig> groups;    // vrrp_sync_groups (members by instance name)
+    std::vector<Vip> static_addresses;      // static_ipaddress: from start to stop
+    // Whether an interface (by name) is usable at start, for track_interface.
+    std::function<bool(const std::string& ifname)> interface_up;
+    // The instance resolved against the host anew (its interface appeared, or got an
+    // address): the daemon's make_instance_config. Empty when it still cannot run.
+    std::function<std::optional<InstanceConfig>(const std::string& instance)> resolve;
+  };
+
+  Service(std::vector<InstanceConfig> configs, Ports ports, Options options = {});
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
@@ -40,11 +58,18 @@ class Service {
   // and netlink calls complete before it returns, so the loop may stop right after.
   void stop();
   void on_link(const LinkEvent& e);
+  // The address monitor: an address of a Master (or a static one) deleted is put back; a new
+  // address may let an instance that had none start.
+  void on_addr(const AddrEvent& e);
+  // A track_file's value (read at start and on every change by the daemon's FileWatch).
+  void set_file_value(const std::string& name, long long value);
   // One log line per instance and per socket: state, priority, counters.
   void dump();
 
   const std::vector<std::unique_ptr<Instance>>& instances() const { return instances_; }
   const Instance* find(const std::string& name) const;
+  const SyncGroup* group(const std::string& name) const;
+  const TrackedObjects& tracked() const { return objects_; }
   // The receive counters of the socket of (interface, family), if there is one.
   const RxCounters* counters(int ifindex, Family family) const;
 
@@ -54,18 +79,32 @@ class Service {
     std::unique_ptr<PacketEndpoint> socket;
     Demux demux;
     RateLimit drop_log{5, std::chrono::seconds{10}};
+    RateLimit send_error_log{1, std::chrono::seconds{10}};
+    std::uint64_t send_errors{0};  // queued sends that failed
     bool failed{false};
   };
   Endpoint& endpoint_for(const InstanceConfig& c);
+  void attach(std::size_t i);
   void open(Endpoint& e);
+  void retrack(TrackKind kind, const std::string& name);
+  void try_rebind(const std::string& ifname);
+  void index_vips();
   void on_packet(Endpoint& e, const RxPacket& p);
   void on_drop(Endpoint& e, const Drop& d, const IpAddress* src);
   std::string label(const Endpoint& e) const;
 
   Ports ports_;
+  Options options_;
+  TrackedObjects objects_;
+  std::vector<std::unique_ptr<ScriptTracker>> scripts_;
+  std::vector<std::unique_ptr<SyncGroup>> groups_;
   std::vector<std::unique_ptr<Instance>> instances_;
   std::vector<std::unique_ptr<Endpoint>> endpoints_;
   std::vector<Endpoint*> endpoint_of_;  // per instance; null without an interface
+  // The instances holding each (interface, address) as a VIP: the address monitor reports
+  // every address change, 1,000 at once in a takeover.
+  std::map<std::pair<int, IpAddress>, std::vector<std::size_t>> vip_owners_;
+  bool unresolved_{false};  // an instance waits for an address to send adverts from
   bool started_{false};
 };
 

@@ -2,10 +2,34 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <optional>
 
 namespace vigil::vrrp::io {
 namespace {
 
+using SteadyPoint = std::chrono::steady_clock::time_point;
+
+SteadyPoint steady(TimePoint at) {
+  return SteadyPoint(std::chrono::duration_cast<std::chrono::steady_clock::duration>(at.time_since_epoch()));
+}
+
+// A deadline that only moves later (a Backup's Master_Down_Timer on every advert) does not
+// touch the Asio timer: the wait already pending fires first and waits again for the rest.
+// Only an earlier deadline cancels and re-waits. Saves a cancel, a completion and a timerfd
+// update per received advert.
+//
+// A deadline more than 20 ms away is waited for in two steps: first to the whole millisecond
+// before it, then exactly. Deadlines that keep moving (1,000 Backups hearing their Masters'
+// adverts in one burst) then wake the loop together at the same millisecond, not one by one;
+// one that does come due still fires at its exact time.
+constexpr auto kCoarseBeyond = std::chrono::milliseconds{20};
+
+SteadyPoint wait_target(TimePoint deadline) {
+  const auto now = std::chrono::steady_clock::now();
+  const SteadyPoint exact = steady(deadline);
+  if (exact - now <= kCoarseBeyond) return exact;
+  return std::chrono::floor<std::chrono::milliseconds>(exact);
+}
 class AsioTimer final : public Timer {
  public:
   explicit AsioTimer(boost::asio::io_context& io) : state_(std::make_shared<State>(io)) {}
@@ -13,27 +37,16 @@ class AsioTimer final : public Timer {
 
   void arm(TimePoint at, std::function<void()> fire) override {
     auto& s = *state_;
-    const auto generation = ++s.generation;
     s.fire = std::move(fire);
-    s.timer.expires_at(std::chrono::steady_clock::time_point(
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(at.time_since_epoch())));
-    // A completion already queued when the timer was re-armed or cancelled carries an old
-    // generation (its error code is success): it must not fire. The weak pointer covers a
-    // completion that runs after the Timer is gone.
-    s.timer.async_wait([weak = std::weak_ptr<State>(state_), generation](
-                           const boost::system::error_code& ec) {
-      auto st = weak.lock();
-      if (ec || !st || st->generation != generation) return;
-      auto fire = std::move(st->fire);
-      st->fire = nullptr;
-      if (fire) fire();
-    });
+    s.deadline = at;
+    if (s.waiting && *s.waiting <= steady(at)) return;
+    wait(state_, wait_target(at));
   }
 
+  // The pending wait (if any) is left to complete: it finds no deadline and does nothing.
   void cancel() override {
-    ++state_->generation;
+    state_->deadline.reset();
     state_->fire = nullptr;
-    state_->timer.cancel();
   }
 
  private:
@@ -41,8 +54,32 @@ class AsioTimer final : public Timer {
     explicit State(boost::asio::io_context& io) : timer(io) {}
     boost::asio::steady_timer timer;
     std::function<void()> fire;
-    std::uint64_t generation{0};
+    std::optional<TimePoint> deadline;  // as armed; empty when cancelled or fired
+    std::optional<SteadyPoint> waiting;  // the expiry of the pending Asio wait
+    std::uint64_t generation{0};         // of the pending Asio wait
   };
+
+  // Re-waiting replaces the pending wait: its completion (even one already queued with
+  // success) carries an old generation and is ignored. The weak pointer covers a completion
+  // that runs after the Timer is gone.
+  static void wait(const std::shared_ptr<State>& state, SteadyPoint at) {
+    auto& s = *state;
+    const auto generation = ++s.generation;
+    s.waiting = at;
+    s.timer.expires_at(at);
+    s.timer.async_wait([weak = std::weak_ptr<State>(state), generation](const boost::system::error_code& ec) {
+      auto st = weak.lock();
+      if (!st || st->generation != generation) return;
+      st->waiting.reset();
+      if (ec || !st->deadline) return;
+      if (std::chrono::steady_clock::now() < steady(*st->deadline)) return wait(st, wait_target(*st->deadline));
+      st->deadline.reset();
+      auto fire = std::move(st->fire);
+      st->fire = nullptr;
+      if (fire) fire();
+    });
+  }
+
   std::shared_ptr<State> state_;
 };
 

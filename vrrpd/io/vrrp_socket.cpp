@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
+#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
 
@@ -15,8 +17,10 @@ namespace vigil::vrrp::io {
 namespace {
 
 constexpr int kTtl = 255;
-constexpr int kMaxReadsPerWake = 64;
+constexpr int kMaxReadsPerWake = 256;
+constexpr std::size_t kBatch = 64;         // messages per recvmmsg / sendmmsg
 constexpr std::size_t kBufferSize = 2048;  // > the largest advert: 40 + 8 + 255 * 16
+constexpr int kReceiveBuffer = 4 << 20;
 
 int set_int(int fd, int level, int name, int value) {
   return ::setsockopt(fd, level, name, &value, sizeof value);
@@ -89,11 +93,24 @@ Result<std::unique_ptr<PacketEndpoint>, std::string> AsioSocketFactory::open(con
   return std::unique_ptr<PacketEndpoint>(std::move(*s));
 }
 
+struct VrrpSocket::Outgoing {
+  SockAddr to;
+  IpAddress src, dst;
+  std::vector<std::byte> message;
+};
+
 VrrpSocket::VrrpSocket(boost::asio::io_context& io, int fd, Config config)
     : config_(std::move(config)),
+      io_(io),
       fd_(io, fd),
-      buffer_(kBufferSize),
-      alive_(std::make_shared<bool>(true)) {}
+      buffer_(kBufferSize * kBatch),
+      alive_(std::make_shared<bool>(true)) {
+  // Hundreds of instances' adverts arrive in one burst: room for them (root may exceed
+  // rmem_max; otherwise the default stays).
+  const int size = kReceiveBuffer;
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+}
 
 VrrpSocket::~VrrpSocket() {
   *alive_ = false;
@@ -117,27 +134,46 @@ void VrrpSocket::wait() {
                  });
 }
 
+// Up to kBatch messages per recvmmsg, kMaxReadsPerWake per wake-up (timers keep running).
 void VrrpSocket::read_all() {
-  for (int i = 0; i < kMaxReadsPerWake; ++i)
-    if (!read_one()) return;
+  const auto alive = alive_;  // a handler may destroy the socket: check before going on
+  std::array<mmsghdr, kBatch> msgs{};
+  std::array<iovec, kBatch> iovs{};
+  std::array<sockaddr_storage, kBatch> names{};
+  struct alignas(cmsghdr) Control {
+    std::byte bytes[256];
+  };
+  std::array<Control, kBatch> controls{};
+  for (int read = 0; read < kMaxReadsPerWake;) {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      iovs[i] = {buffer_.data() + i * kBufferSize, kBufferSize};
+      msgs[i].msg_hdr = {};
+      msgs[i].msg_hdr.msg_name = &names[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof names[i];
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_control = controls[i].bytes;
+      msgs[i].msg_hdr.msg_controllen = sizeof controls[i].bytes;
+    }
+    const int n = ::recvmmsg(fd_.native_handle(), msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) return;  // empty (or failed: the next wake retries)
+    for (int i = 0; i < n; ++i) {
+      const auto& h = msgs[static_cast<std::size_t>(i)].msg_hdr;
+      deliver(std::span<const std::byte>(buffer_).subspan(static_cast<std::size_t>(i) * kBufferSize,
+                                                          msgs[static_cast<std::size_t>(i)].msg_len),
+              h.msg_name, h.msg_control, h.msg_controllen);
+      if (!*alive) return;
+    }
+    read += n;
+    if (n < static_cast<int>(kBatch)) return;
+  }
 }
 
-// One recvmsg. False when the queue is empty (or the socket failed: the next wake retries).
-bool VrrpSocket::read_one() {
-  sockaddr_storage from{};
-  alignas(cmsghdr) std::byte control[256];
-  iovec iov{buffer_.data(), buffer_.size()};
+void VrrpSocket::deliver(std::span<const std::byte> datagram, const void* name,
+                         const void* control, std::size_t control_length) {
   msghdr msg{};
-  msg.msg_name = &from;
-  msg.msg_namelen = sizeof from;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  const ssize_t n = ::recvmsg(fd_.native_handle(), &msg, MSG_DONTWAIT);
-  if (n < 0) return errno == EINTR;
-  const auto datagram = std::span<const std::byte>(buffer_).first(static_cast<std::size_t>(n));
-
+  msg.msg_control = const_cast<void*>(control);
+  msg.msg_controllen = control_length;
   RxPacket p;
   bool have_info = false;
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -156,67 +192,93 @@ bool VrrpSocket::read_one() {
       std::memcpy(&p.ttl, CMSG_DATA(c), sizeof p.ttl);
     }
   }
-  if (!have_info) {
-    on_drop_(RxDrop::no_ancillary);
-    return true;
-  }
+  if (!have_info) return on_drop_(RxDrop::no_ancillary);
   if (config_.family == Family::v4) {
     auto h = parse_ipv4(datagram);  // raw IPv4 sockets receive the header
-    if (!h) {
-      on_drop_(h.error());
-      return true;
-    }
+    if (!h) return on_drop_(h.error());
     p.src = h->src;
     p.dst = h->dst;
     p.ttl = h->ttl;
     p.payload = h->payload;
   } else {
+    sockaddr_storage from{};
+    std::memcpy(&from, name, sizeof from);
     auto src = from_sockaddr(from);
-    if (!src || p.ttl < 0) {
-      on_drop_(RxDrop::no_ancillary);
-      return true;
-    }
+    if (!src || p.ttl < 0) return on_drop_(RxDrop::no_ancillary);
     p.src = *src;
     p.payload = datagram;
   }
   on_packet_(p);
-  return true;
 }
 
 Result<void, int> VrrpSocket::send(const IpAddress& src, const IpAddress& dst,
                                    std::span<const std::byte> message) {
   // Link-scope IPv6 destinations (ff02::12, fe80::/10 peers) need the interface as scope.
-  const auto to = to_sockaddr(dst, config_.ifindex);
-  iovec iov{const_cast<std::byte*>(message.data()), message.size()};
-  alignas(cmsghdr) std::byte control[CMSG_SPACE(sizeof(in6_pktinfo))]{};
-  msghdr msg{};
-  msg.msg_name = const_cast<sockaddr*>(to.get());
-  msg.msg_namelen = to.length;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  cmsghdr* c = reinterpret_cast<cmsghdr*>(control);
-  if (config_.family == Family::v4) {
-    in_pktinfo info{};
-    info.ipi_ifindex = config_.ifindex;
-    info.ipi_spec_dst = to_in_addr(src);
-    msg.msg_controllen = CMSG_SPACE(sizeof info);
-    c->cmsg_level = IPPROTO_IP;
-    c->cmsg_type = IP_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof info);
-    std::memcpy(CMSG_DATA(c), &info, sizeof info);
-  } else {
-    in6_pktinfo info{};
-    info.ipi6_ifindex = static_cast<unsigned>(config_.ifindex);
-    info.ipi6_addr = to_in6_addr(src);
-    msg.msg_controllen = CMSG_SPACE(sizeof info);
-    c->cmsg_level = IPPROTO_IPV6;
-    c->cmsg_type = IPV6_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof info);
-    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  queue_.push_back({to_sockaddr(dst, config_.ifindex), src, dst, {message.begin(), message.end()}});
+  if (queue_.size() >= kBatch) {
+    flush();
+  } else if (!std::exchange(flush_posted_, true)) {
+    boost::asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+      auto a = alive.lock();
+      if (a && *a) flush();
+    });
   }
-  if (::sendmsg(fd_.native_handle(), &msg, MSG_DONTWAIT) < 0) return unexpected(errno);
   return {};
+}
+
+void VrrpSocket::flush() {
+  flush_posted_ = false;
+  std::size_t done = 0;
+  while (done < queue_.size()) {
+    const std::size_t n = std::min<std::size_t>(kBatch, queue_.size() - done);
+    std::array<mmsghdr, kBatch> msgs{};
+    std::array<iovec, kBatch> iovs{};
+    struct alignas(cmsghdr) Control {
+      std::byte bytes[CMSG_SPACE(sizeof(in6_pktinfo))];
+    };
+    std::array<Control, kBatch> controls{};
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& o = queue_[done + i];
+      iovs[i] = {o.message.data(), o.message.size()};
+      msghdr& msg = msgs[i].msg_hdr;
+      msg.msg_name = const_cast<sockaddr*>(o.to.get());
+      msg.msg_namelen = o.to.length;
+      msg.msg_iov = &iovs[i];
+      msg.msg_iovlen = 1;
+      msg.msg_control = controls[i].bytes;
+      cmsghdr* c = reinterpret_cast<cmsghdr*>(controls[i].bytes);
+      if (config_.family == Family::v4) {
+        in_pktinfo info{};
+        info.ipi_ifindex = config_.ifindex;
+        info.ipi_spec_dst = to_in_addr(o.src);
+        msg.msg_controllen = CMSG_SPACE(sizeof info);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof info);
+        std::memcpy(CMSG_DATA(c), &info, sizeof info);
+      } else {
+        in6_pktinfo info{};
+        info.ipi6_ifindex = static_cast<unsigned>(config_.ifindex);
+        info.ipi6_addr = to_in6_addr(o.src);
+        msg.msg_controllen = CMSG_SPACE(sizeof info);
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof info);
+        std::memcpy(CMSG_DATA(c), &info, sizeof info);
+      }
+    }
+    const int sent = ::sendmmsg(fd_.native_handle(), msgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
+    if (sent < 0 && errno == EINTR) continue;
+    // sendmmsg stops at the first failure: report it and go on after it.
+    const std::size_t ok = sent < 0 ? 0 : static_cast<std::size_t>(sent);
+    done += ok;
+    if (ok < n) {
+      const int err = sent < 0 ? errno : EAGAIN;
+      if (on_send_error_) on_send_error_(queue_[done].dst, err);
+      ++done;
+    }
+  }
+  queue_.clear();
 }
 
 }  // namespace vigil::vrrp::io

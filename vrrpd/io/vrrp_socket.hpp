@@ -6,6 +6,10 @@
 // never hears itself), the source chosen per message with IP_PKTINFO / IPV6_PKTINFO (instances
 // on one interface may use different unicast_src_ip). Receiving: IP_PKTINFO / IPV6_RECVPKTINFO
 // for the arrival interface and destination, the TTL from the IPv4 header or IPV6_HOPLIMIT.
+//
+// Batching: send() queues the message and the queue goes out in one sendmmsg once the loop has
+// run the handlers ready now (all the instances whose Adver_Timer fired together); reads use
+// recvmmsg. A failure of a queued message is reported through OnSendError.
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -38,7 +42,12 @@ class PacketEndpoint : public AdvertTransport {
  public:
   using OnPacket = std::function<void(const RxPacket&)>;
   using OnDrop = std::function<void(RxDrop)>;
+  // A send that failed after send() had queued it: the destination and errno.
+  using OnSendError = std::function<void(const IpAddress& dst, int err)>;
   virtual void start(OnPacket on_packet, OnDrop on_drop) = 0;
+  virtual void set_on_send_error(OnSendError) {}
+  // Sends what is queued now (before the loop stops).
+  virtual void flush() {}
 };
 
 struct SocketConfig {
@@ -71,20 +80,28 @@ class VrrpSocket final : public PacketEndpoint {
   void start(OnPacket on_packet, OnDrop on_drop) override;
   Result<void, int> send(const IpAddress& src, const IpAddress& dst,
                          std::span<const std::byte> message) override;
+  void set_on_send_error(OnSendError f) override { on_send_error_ = std::move(f); }
+  void flush() override;
 
   const Config& config() const { return config_; }
 
  private:
+  struct Outgoing;
   VrrpSocket(boost::asio::io_context& io, int fd, Config config);
   void wait();
   void read_all();
-  bool read_one();
+  void deliver(std::span<const std::byte> datagram, const void* name, const void* control,
+               std::size_t control_length);
 
   Config config_;
+  boost::asio::io_context& io_;
   boost::asio::posix::stream_descriptor fd_;
   OnPacket on_packet_;
   OnDrop on_drop_;
-  std::vector<std::byte> buffer_;
+  OnSendError on_send_error_;
+  std::vector<std::byte> buffer_;  // kBatch receive buffers
+  std::vector<Outgoing> queue_;
+  bool flush_posted_{false};
   std::shared_ptr<bool> alive_;  // handlers check it: the socket may be gone when they run
 };
 

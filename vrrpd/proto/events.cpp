@@ -31,6 +31,7 @@ std::string_view to_string(Reason r) {
     case Reason::shutdown: return "shutdown";
     case Reason::fault_raised: return "fault raised";
     case Reason::fault_cleared: return "fault cleared";
+    case Reason::sync_group: return "sync group";
   }
   return "unknown";
 }

@@ -29,6 +29,7 @@ enum class Reason : std::uint8_t {
   shutdown,                // §6.4.2 / §6.4.3
   fault_raised,
   fault_cleared,
+  sync_group,              // keepalived vrrp_sync_group: the group moved together
 };
 
 enum class DiscardReason : std::uint8_t {
@@ -55,9 +56,14 @@ struct FaultCleared {};
 struct PriorityChanged {
   std::uint8_t priority{};
 };
+// keepalived vrrp_sync_group: the group (the driver) orders a member to Master (every member
+// wants it, or the group is Master already) or back to Backup (a member left Master for a
+// better one). Ignored unless the member is in Backup, resp. Master.
+struct GroupMaster {};
+struct GroupBackup {};
 using Input = std::variant<Startup, Shutdown, AdvertReceived, MasterDownTimerExpired,
                            AdverTimerExpired, PreemptDelayExpired, FaultRaised, FaultCleared,
-                           PriorityChanged>;
+                           PriorityChanged, GroupMaster, GroupBackup>;
 
 // ---- actions ----
 // (Re)arm: a timer has at most one deadline; arming an armed timer replaces it.
@@ -92,15 +98,24 @@ struct RemoveVips {
 };
 // Gratuitous ARP for IPv4, unsolicited NA (R=1, S=0, O=1) for IPv6 (§6.4.1, §6.4.2); the
 // driver applies garp_master_delay / repeat / refresh.
+// lower_priority: a Master heard a lower priority (a Backup that thought it was Master, e.g.
+// after a partition healed): the neighbours are refreshed (keepalived garp_lower_prio_*).
 struct SendGratuitous {
+  bool lower_priority{false};
   friend bool operator==(const SendGratuitous&, const SendGratuitous&) = default;
 };
 struct AdvertDiscarded {
   DiscardReason reason{};
   friend bool operator==(const AdvertDiscarded&, const AdvertDiscarded&) = default;
 };
+// A sync-group member would become Master (its Master_Down_Timer or preempt_delay ran out)
+// but waits for its group: the driver answers with GroupMaster once every member wants it.
+// The Router re-arms Master_Down_Timer meanwhile, and asks again when it fires.
+struct RequestMaster {
+  friend bool operator==(const RequestMaster&, const RequestMaster&) = default;
+};
 using Action = std::variant<ArmTimer, CancelTimer, SendAdvert, StateChanged, AddVips, RemoveVips,
-                            SendGratuitous, AdvertDiscarded>;
+                            SendGratuitous, AdvertDiscarded, RequestMaster>;
 using Actions = std::vector<Action>;
 
 std::string_view to_string(State s);

@@ -40,8 +40,13 @@ Router::Router(RouterConfig config)
 
 Actions Router::step(const Input& input, TimePoint now) {
   Actions out;
-  std::visit([&](const auto& in) { on(in, now, out); }, input);
+  step(input, now, out);
   return out;
+}
+
+void Router::step(const Input& input, TimePoint now, Actions& out) {
+  out.clear();
+  std::visit([&](const auto& in) { on(in, now, out); }, input);
 }
 
 // ---- RFC 5798 §6.1 derived parameters ----
@@ -62,6 +67,20 @@ Duration Router::master_down_interval() const {
 }
 
 std::optional<TimePoint> Router::deadline(TimerId t) const { return deadlines_[index(t)]; }
+
+// Adver_Timer: Advertisement_Interval from now, rounded down to a grid of 1/100 of it (10 ms
+// for 1 s, 100 us for 10 ms). An advert is never late, at most 1% early; and the instances of
+// a host that became Master at about the same time advertise at the same instants, so the
+// loop wakes once for all of them instead of once each (1,000 instances: 1,000 wake-ups a
+// second on both sides become a few).
+TimePoint Router::next_advert(TimePoint now) const {
+  const Duration interval = config_.advertisement_interval;
+  const Duration grid = interval / 100;
+  const TimePoint next = now + interval;
+  if (grid <= Duration::zero()) return next;
+  const TimePoint aligned{(next.time_since_epoch() / grid) * grid};
+  return aligned > now ? aligned : next;
+}
 
 Advert Router::advert(std::uint8_t priority) const {
   Advert a;
@@ -91,8 +110,12 @@ void Router::on(const Shutdown&, TimePoint, Actions& out) {
   const State from = state_;
   transition(State::initialize, Reason::shutdown, out);
   if (from == State::master) {
+    // §6.4.3: Send an ADVERTISEMENT with Priority = 0. First, as keepalived ("sent 0
+    // priority", then "removing VIPs"): the Backup waits Skew_Time before it takes over
+    // anyway, and 1,000 instances' handoffs do not wait for 1,000 address removals.
+    cancel(TimerId::adver, out);
+    out.push_back(SendAdvert{0});
     leave_master(out);
-    out.push_back(SendAdvert{0});  // §6.4.3: Send an ADVERTISEMENT with Priority = 0
   }
   cancel_all(out);
 }
@@ -110,14 +133,34 @@ void Router::on(const AdvertReceived& in, TimePoint now, Actions& out) {
 // RFC 5798 §6.4.2: If the Master_Down_Timer fires ... Transition to the {Master} state.
 void Router::on(const MasterDownTimerExpired&, TimePoint now, Actions& out) {
   if (state_ != State::backup || !expire(TimerId::master_down, now)) return;
-  become_master(Reason::master_down_timer, now, out);
+  want_master(Reason::master_down_timer, now, out);
+}
+
+// keepalived vrrp_sync_can_goto_master: a member becomes Master only when every member
+// wants to ("prefer backup state to avoid thrashing"). Until the group says so it stays in
+// Backup with Master_Down_Timer re-armed, and asks again when that fires.
+void Router::want_master(Reason why, TimePoint now, Actions& out) {
+  if (!config_.sync_group) return become_master(why, now, out);
+  wants_master_ = true;
+  arm(TimerId::master_down, now + master_down_interval(), out);
+  out.push_back(RequestMaster{});
+}
+
+void Router::on(const GroupMaster&, TimePoint now, Actions& out) {
+  if (state_ != State::backup) return;
+  become_master(Reason::sync_group, now, out);
+}
+
+void Router::on(const GroupBackup&, TimePoint now, Actions& out) {
+  if (state_ != State::master) return;
+  become_backup(Reason::sync_group, now, out);
 }
 
 // RFC 5798 §6.4.3: If the Adver_Timer fires, Send an ADVERTISEMENT, Reset the Adver_Timer.
 void Router::on(const AdverTimerExpired&, TimePoint now, Actions& out) {
   if (state_ != State::master || !expire(TimerId::adver, now)) return;
   out.push_back(SendAdvert{priority_});
-  arm(TimerId::adver, now + config_.advertisement_interval, out);
+  arm(TimerId::adver, next_advert(now), out);
 }
 
 // keepalived preempt_delay: once it has run out, a lower-priority Master is preempted. We
@@ -127,7 +170,7 @@ void Router::on(const PreemptDelayExpired&, TimePoint now, Actions& out) {
   if (state_ != State::backup || !expire(TimerId::preempt_delay, now)) return;
   preempt_delay_ = PreemptDelay::elapsed;
   if (master_priority_ && *master_priority_ != 0 && *master_priority_ < priority_)
-    become_master(Reason::preempt_delay, now, out);
+    want_master(Reason::preempt_delay, now, out);
 }
 
 // keepalived FAULT: stop taking part. A Master releases its addresses and hands off with
@@ -138,8 +181,9 @@ void Router::on(const FaultRaised&, TimePoint, Actions& out) {
   const State from = state_;
   transition(State::fault, Reason::fault_raised, out);
   if (from == State::master) {
-    leave_master(out);
+    cancel(TimerId::adver, out);
     out.push_back(SendAdvert{0});
+    leave_master(out);
   }
   cancel_all(out);
 }
@@ -158,7 +202,7 @@ void Router::on(const PriorityChanged& in, TimePoint now, Actions& out) {
   // accepting its adverts (§6.4.2) and takes over when Master_Down_Timer fires.
   if (state_ != State::master) return;
   out.push_back(SendAdvert{priority_});
-  arm(TimerId::adver, now + config_.advertisement_interval, out);
+  arm(TimerId::adver, next_advert(now), out);
 }
 
 // ---- receiving ----
@@ -187,6 +231,7 @@ void Router::on_advert_in_backup(const Advert& a, TimePoint now, Actions& out) {
   // equal to the local Priority: learn the interval, reset the Master_Down_Timer.
   if (a.priority >= priority_) reset_preempt_delay(out);
   learn_master(a);
+  wants_master_ = false;  // a live Master it accepts: nothing to take over
   arm(TimerId::master_down, now + master_down_interval(), out);
 }
 
@@ -195,17 +240,21 @@ void Router::on_advert_in_master(const Advert& a, const IpAddress& src, TimePoin
                                  Actions& out) {
   if (a.priority == 0) {  // another Master is leaving: assert ourselves at once
     out.push_back(SendAdvert{priority_});
-    return arm(TimerId::adver, now + config_.advertisement_interval, out);
+    return arm(TimerId::adver, next_advert(now), out);
   }
   // Greater priority, or equal priority and a greater primary address "based on an unsigned
   // integer comparison of the IPvX address in network byte order" (IpAddress orders so).
   if (a.priority > priority_ || (a.priority == priority_ && src > config_.primary_address)) {
+    if (config_.advert_on_higher_priority) out.push_back(SendAdvert{priority_});
     learn_master(a);
     return become_backup(Reason::higher_priority_advert, now, out);
   }
-  // Otherwise the RFC discards. keepalived answers a strictly lower priority right away.
-  if (a.priority < priority_ && config_.advert_on_lower_priority)
-    out.push_back(SendAdvert{priority_});
+  // Otherwise the RFC discards. keepalived answers a strictly lower priority right away, and
+  // refreshes the neighbours' caches: that Router may have announced the addresses as its own.
+  if (a.priority < priority_) {
+    if (config_.advert_on_lower_priority) out.push_back(SendAdvert{priority_});
+    out.push_back(SendGratuitous{.lower_priority = true});
+  }
 }
 
 // keepalived preempt_delay: a lower-priority Master is tolerated for preempt_delay after
@@ -260,7 +309,7 @@ void Router::become_master(Reason why, TimePoint now, Actions& out) {
   out.push_back(AddVips{config_.accept || owner()});
   out.push_back(SendAdvert{priority_});
   out.push_back(SendGratuitous{});
-  arm(TimerId::adver, now + config_.advertisement_interval, out);
+  arm(TimerId::adver, next_advert(now), out);
 }
 
 // §6.4.3: Cancel Adver_Timer ... Set Master_Down_Timer ... Transition to the {Backup} state.
@@ -278,6 +327,7 @@ void Router::leave_master(Actions& out) {
 void Router::transition(State to, Reason why, Actions& out) {
   out.push_back(StateChanged{state_, to, why});
   state_ = to;
+  wants_master_ = false;
   if (to == State::backup) return;
   preempt_delay_ = PreemptDelay::idle;  // both only mean something in Backup
   master_priority_.reset();

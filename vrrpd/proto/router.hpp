@@ -29,7 +29,14 @@ struct RouterConfig {
   // keepalived: a Master that hears a lower priority advertises at once, so the other side
   // learns quickly that it should not be Master. RFC 5798 §6.4.3 only discards.
   bool advert_on_lower_priority{true};
+  // keepalived higher_prio_send_advert: a Master that hears a higher priority advertises its
+  // own once before it steps down, so the winner learns there was a split brain and
+  // refreshes the neighbours (SendGratuitous{lower_priority}). Off by default, as keepalived.
+  bool advert_on_higher_priority{false};
   V2Auth auth;  // v2 only: authentication{} of the instance
+  // keepalived vrrp_sync_group member: it never becomes Master on its own timers; it emits
+  // RequestMaster and waits for GroupMaster (the owner at startup excepted).
+  bool sync_group{false};
 };
 
 class Router {
@@ -38,9 +45,14 @@ class Router {
   explicit Router(RouterConfig config);
 
   Actions step(const Input& input, TimePoint now);
+  // The same into `out` (cleared first): a driver reuses one buffer for every step.
+  void step(const Input& input, TimePoint now, Actions& out);
 
   State state() const { return state_; }
   std::uint8_t priority() const { return priority_; }  // effective priority
+  // A sync-group member in Backup whose Master_Down_Timer (or preempt_delay) ran out: it
+  // would be Master but for its group. Cleared by an advert it accepts and on leaving Backup.
+  bool wants_master() const { return wants_master_; }
   const RouterConfig& config() const { return config_; }
   bool owner() const { return config_.priority == 255; }
 
@@ -67,6 +79,9 @@ class Router {
   void on(const FaultRaised&, TimePoint now, Actions& out);
   void on(const FaultCleared&, TimePoint now, Actions& out);
   void on(const PriorityChanged&, TimePoint now, Actions& out);
+  void on(const GroupMaster&, TimePoint now, Actions& out);
+  void on(const GroupBackup&, TimePoint now, Actions& out);
+  void want_master(Reason why, TimePoint now, Actions& out);
 
   std::optional<DiscardReason> check(const AdvertReceived& in) const;
   void on_advert_in_backup(const Advert& a, TimePoint now, Actions& out);
@@ -81,6 +96,7 @@ class Router {
   void leave_master(Actions& out);
   void transition(State to, Reason why, Actions& out);
 
+  TimePoint next_advert(TimePoint now) const;
   void arm(TimerId t, TimePoint at, Actions& out);
   void cancel(TimerId t, Actions& out);
   void cancel_all(Actions& out);
@@ -92,6 +108,7 @@ class Router {
   Centiseconds master_adver_interval_;
   std::optional<std::uint8_t> master_priority_;  // of the Master last heard in Backup
   bool faulted_{false};
+  bool wants_master_{false};
   PreemptDelay preempt_delay_{PreemptDelay::idle};
   std::array<std::optional<TimePoint>, kTimerCount> deadlines_{};
 };

@@ -4,11 +4,15 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <array>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 
+#include "vrrpd/io/file_watch.hpp"
 #include "vrrpd/io/scripts.hpp"
 #include "vrrpd/io/timer.hpp"
+#include "vrrpd/io/tracking.hpp"
 #include "vrrpd/tests/io_fakes.hpp"
 
 namespace vigil::vrrp::io {
@@ -107,6 +111,78 @@ TEST_F(AsioTest, AScriptThatCannotStartIsLogged) {
   scripts.run({"/nonexistent/vigil-notify"}, 1s);
   EXPECT_EQ(scripts.running(), 0u);
   EXPECT_TRUE(log.contains("cannot start"));
+}
+
+TEST_F(AsioTest, ATrackScriptsExitStatusAndTimeoutAreReported) {
+  test::RecordingLog log;
+  SpawnScriptRunner scripts(io, timers, log);
+  std::array<std::optional<ScriptExit>, 4> got;
+  auto into = [&](std::size_t i) { return [&got, i](const ScriptExit& e) { got[i] = e; }; };
+  scripts.run({"/bin/sh", "-c", "exit 0"}, 1s, into(0));
+  scripts.run({"/bin/sh", "-c", "exit 4"}, 1s, into(1));
+  // A shell whose child hangs: the whole process group is killed at the timeout.
+  scripts.run({"/bin/sh", "-c", "sleep 30; true"}, 100ms, into(2));
+  scripts.run({"/nonexistent/chk"}, 1s, into(3));
+  ASSERT_TRUE(got[3]);  // at once
+  EXPECT_EQ(got[3]->how, ScriptExit::How::not_started);
+  run_for(1s);
+  ASSERT_TRUE(got[0] && got[1] && got[2]);
+  EXPECT_TRUE(got[0]->ok());
+  EXPECT_EQ(got[1]->how, ScriptExit::How::exited);
+  EXPECT_EQ(got[1]->code, 4);
+  EXPECT_EQ(got[2]->how, ScriptExit::How::timed_out);
+  EXPECT_EQ(scripts.running(), 0u);
+}
+
+TEST_F(AsioTest, AVrrpScriptTrackerOnTheRealLoop) {
+  test::RecordingLog log;
+  SpawnScriptRunner scripts(io, timers, log);
+  const auto dir = std::filesystem::temp_directory_path() / ("vigil-chk-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto flag = (dir / "ok").string();
+  std::vector<ScriptState> states;
+  ScriptTracker t({"chk", {"/bin/sh", "-c", "test -e " + flag}, 50ms, 1s, 1, 2, false}, scripts, timers, log,
+                  [&](const std::string&, ScriptState s) { states.push_back(s); });
+  { std::ofstream(flag) << "1"; }
+  t.start();
+  run_for(120ms);
+  EXPECT_EQ(t.state(), ScriptState::good);
+  std::filesystem::remove(flag);
+  run_for(300ms);
+  EXPECT_EQ(t.state(), ScriptState::bad);  // after fall 2
+  EXPECT_EQ(states, (std::vector{ScriptState::good, ScriptState::bad}));
+  EXPECT_GE(t.runs(), 4u);
+  t.stop();
+  run_for(50ms);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(AsioTest, AWatchedTrackFileIsReadWhenWrittenReplacedOrDeleted) {
+  const auto dir = std::filesystem::temp_directory_path() / ("vigil-tf-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / "prio").string();
+  std::vector<std::pair<std::string, long long>> seen;
+  auto fw = FileWatch::open(io, [&](const std::string& n, long long v) { seen.emplace_back(n, v); });
+  ASSERT_TRUE(fw) << fw.error();
+  ASSERT_TRUE(init_track_file({"f", path, 7, false}));
+  EXPECT_EQ(read_track_file(path), 7);
+  ASSERT_TRUE(init_track_file({"f", path, 9, false}));  // exists: left alone
+  EXPECT_EQ(read_track_file(path), 7);
+  auto first = (*fw)->add("f", path);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, 7);
+  { std::ofstream(path) << "-5\n"; }
+  run_for(50ms);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back(), (std::pair<std::string, long long>{"f", -5}));
+  { std::ofstream(path + ".tmp") << "12\n"; }
+  std::filesystem::rename(path + ".tmp", path);
+  run_for(50ms);
+  EXPECT_EQ(seen.back().second, 12);
+  std::filesystem::remove(path);
+  run_for(50ms);
+  EXPECT_EQ(seen.back().second, 0);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

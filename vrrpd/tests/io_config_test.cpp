@@ -177,5 +177,119 @@ TEST(SplitCommand, WordsAndQuotes) {
   EXPECT_THAT(split_command("''"), ElementsAre(""));
 }
 
+TEST(TrackingConfig, WeightsComeFromTheReferenceTheScriptOrTheFile) {
+  auto r = load(R"(vrrp_script chk {
+    script "/bin/chk arg"
+    interval 2
+    weight -20
+    rise 3
+    fall 2
+}
+vrrp_script unused {
+    script "/bin/unused"
+}
+track_file tf {
+    file "/run/prio"
+    init_file 5 overwrite
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    track_interface {
+        eth1
+        eth2 weight -10
+    }
+    track_script {
+        chk
+    }
+    track_file {
+        tf weight 2 reverse
+    }
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+)");
+  const auto items = track_items(*r.config, r.config->vrrp_instances.at(0));
+  EXPECT_THAT(items, ElementsAre(TrackItem{TrackKind::interface, "eth1", 0, false},
+                                 TrackItem{TrackKind::interface, "eth2", -10, false},
+                                 TrackItem{TrackKind::script, "chk", -20, false},
+                                 TrackItem{TrackKind::file, "tf", 2, true}));
+  const auto scripts = script_specs(*r.config);
+  ASSERT_EQ(scripts.size(), 1u);  // only the tracked one
+  EXPECT_EQ(scripts[0].name, "chk");
+  EXPECT_THAT(scripts[0].argv, ElementsAre("/bin/chk", "arg"));
+  EXPECT_EQ(scripts[0].interval, 2s);
+  EXPECT_EQ(scripts[0].timeout, 2s);  // the interval, when not given
+  EXPECT_EQ(scripts[0].rise, 3);
+  EXPECT_EQ(scripts[0].fall, 2);
+  const auto files = file_specs(*r.config);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].path, "/run/prio");
+  EXPECT_EQ(files[0].init_value, 5);
+  EXPECT_TRUE(files[0].init_overwrite);
+}
+
+TEST(TrackingConfig, SyncGroupMembersTrackWithoutWeightAndInheritTheGroupsObjects) {
+  auto r = load(R"(vrrp_script chk {
+    script "/bin/chk"
+    weight -20
+}
+vrrp_sync_group G {
+    group {
+        VI_1
+        VI_2
+    }
+    track_interface {
+        eth1
+    }
+    notify_master "/bin/gm"
+    notify "/bin/gn"
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    track_script {
+        chk
+    }
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+vrrp_instance VI_2 {
+    interface eth0
+    virtual_router_id 52
+    virtual_ipaddress {
+        192.0.2.101/24
+    }
+}
+)");
+  const auto& vi = r.config->vrrp_instances.at(0);
+  EXPECT_THAT(track_items(*r.config, vi),
+              ElementsAre(TrackItem{TrackKind::script, "chk", 0, false},
+                          TrackItem{TrackKind::interface, "eth1", 0, false}));
+  auto c = make_instance_config(vi, r.config->global, &host);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->sync_group, "G");
+  EXPECT_TRUE(c->router.sync_group);
+  const auto groups = sync_groups(*r.config);
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_THAT(groups[0].members, ElementsAre("VI_1", "VI_2"));
+  EXPECT_THAT(groups[0].notify.master, ElementsAre("/bin/gm"));
+  EXPECT_THAT(groups[0].notify.notify, ElementsAre("/bin/gn"));
+}
+
+TEST(TrackingConfig, StaticAddressesNeedAKnownDevice) {
+  auto r = load(R"(static_ipaddress {
+    198.51.100.5/24 dev eth1
+}
+)");
+  auto st = static_addresses(*r.config, &host);
+  ASSERT_TRUE(st) << st.error();
+  ASSERT_EQ(st->size(), 1u);
+  EXPECT_EQ((*st)[0].ifindex, 3);
+  EXPECT_EQ(to_string((*st)[0]), "198.51.100.5/24 dev eth1");
+}
+
 }  // namespace
 }  // namespace vigil::vrrp::io

@@ -112,8 +112,21 @@ class FakeArp final : public io::ArpSender {
 
 class FakeScripts final : public io::ScriptRunner {
  public:
-  void run(std::vector<std::string> argv, Duration) override { runs.push_back(std::move(argv)); }
+  using io::ScriptRunner::run;
+  void run(std::vector<std::string> argv, Duration, OnExit on_exit) override {
+    runs.push_back(std::move(argv));
+    if (on_exit) pending.push_back(std::move(on_exit));
+  }
+  // Ends the oldest script still running that wanted to know (a tracking script).
+  bool finish(int code) {
+    if (pending.empty()) return false;
+    auto done = std::move(pending.front());
+    pending.erase(pending.begin());
+    done(io::ScriptExit{io::ScriptExit::How::exited, code});
+    return true;
+  }
   std::vector<std::vector<std::string>> runs;
+  std::vector<OnExit> pending;
 };
 
 class RecordingLog final : public io::Log {

@@ -119,14 +119,14 @@ TEST_F(InstanceTest, AHigherPriorityAdvertMakesTheMasterStepDownAndReleaseTheVip
   EXPECT_EQ(arp.sent.size(), announced);
 }
 
-TEST_F(InstanceTest, StopAsMasterRemovesTheVipsThenSendsPriorityZero) {
+TEST_F(InstanceTest, StopAsMasterSendsPriorityZeroThenRemovesTheVips) {
   auto i = make();
   i->start(true);
   timers.advance(1s);
   vips.ops.clear();
   const auto before = tx.sent.size();
   tx.on_send = [&](const test::SentPacket&) {
-    EXPECT_FALSE(vips.has("192.0.2.100/24")) << "RemoveVips comes before the priority-0 advert";
+    EXPECT_TRUE(vips.has("192.0.2.100/24")) << "the priority-0 advert comes first (keepalived)";
   };
   i->stop();
   ASSERT_EQ(tx.sent.size(), before + 1);

@@ -261,6 +261,24 @@ TEST_F(RouterTest, MasterAdvertisesOnAdverTimer) {
   EXPECT_THAT(step(r, AdverTimerExpired{}), IsEmpty());  // already re-armed: stale
 }
 
+TEST_F(RouterTest, AdverTimerIsAlignedDownToAHundredthOfTheInterval) {
+  Router r = master();
+  clock.advance(1s + 3700us);  // the timer fired late, off the 10 ms grid
+  const auto late = clock.now();
+  EXPECT_EQ(step(r, AdverTimerExpired{}),
+            (Actions{SendAdvert{100}, ArmTimer{TimerId::adver, late - 3700us + 1s}}));
+  // Never late; at most 1% early; and fast intervals get a fine grid (10 ms -> 100 us).
+  Router fast = master(config({.vrid = 52, .advertisement_interval = cs(1)}));
+  clock.advance(10ms + 57us);
+  const auto now = clock.now();
+  const auto actions = step(fast, AdverTimerExpired{});
+  ASSERT_EQ(actions.size(), 2u);
+  const auto at = std::get<ArmTimer>(actions[1]).at;
+  EXPECT_LE(at, now + 10ms);
+  EXPECT_GT(at, now + 9900us);
+  EXPECT_EQ(at.time_since_epoch() % 100us, Duration::zero());
+}
+
 TEST_F(RouterTest, MasterStepsDownForHigherPriority) {
   Router r = master();
   clock.advance(cs(30));
@@ -281,13 +299,21 @@ TEST_F(RouterTest, MasterTieBreaksOnPrimaryAddress) {
 
 TEST_F(RouterTest, MasterAnswersLowerPriorityAtOnceLikeKeepalived) {
   Router r = master();
-  EXPECT_EQ(step(r, from(50)), (Actions{SendAdvert{100}}));
+  EXPECT_EQ(step(r, from(50)), (Actions{SendAdvert{100}, SendGratuitous{.lower_priority = true}}));
   EXPECT_EQ(r.state(), State::master);
+}
+
+TEST_F(RouterTest, MasterAdvertisesOnceBeforeSteppingDownWhenConfigured) {
+  Router r = master(config({.advert_on_higher_priority = true}));
+  const auto actions = step(r, from(200));
+  ASSERT_GE(actions.size(), 2u);
+  EXPECT_EQ(actions[0], (Action{SendAdvert{100}}));
+  EXPECT_EQ(actions[1], (Action{StateChanged{State::master, State::backup, Reason::higher_priority_advert}}));
 }
 
 TEST_F(RouterTest, MasterIgnoresLowerPriorityPerRfcWhenConfigured) {
   Router r = master(config({.advert_on_lower_priority = false}));
-  EXPECT_THAT(step(r, from(50)), IsEmpty());
+  EXPECT_EQ(step(r, from(50)), (Actions{SendGratuitous{.lower_priority = true}}));
 }
 
 TEST_F(RouterTest, MasterReassertsOnPriorityZero) {
@@ -311,7 +337,7 @@ TEST_F(RouterTest, MasterShutdownHandsOffWithPriorityZero) {
   Router r = master();
   EXPECT_EQ(step(r, Shutdown{}),
             (Actions{StateChanged{State::master, State::initialize, Reason::shutdown},
-                     CancelTimer{TimerId::adver}, RemoveVips{}, SendAdvert{0}}));
+                     CancelTimer{TimerId::adver}, SendAdvert{0}, RemoveVips{}}));
   EXPECT_EQ(r.state(), State::initialize);
 }
 
@@ -330,7 +356,7 @@ TEST_F(RouterTest, MasterFaultReleasesAndHandsOff) {
   Router r = master();
   EXPECT_EQ(step(r, FaultRaised{}),
             (Actions{StateChanged{State::master, State::fault, Reason::fault_raised},
-                     CancelTimer{TimerId::adver}, RemoveVips{}, SendAdvert{0}}));
+                     CancelTimer{TimerId::adver}, SendAdvert{0}, RemoveVips{}}));
   EXPECT_THAT(step(r, FaultRaised{}), IsEmpty());
   EXPECT_THAT(step(r, from(50)), IsEmpty());
   EXPECT_THAT(step(r, MasterDownTimerExpired{}), IsEmpty());
@@ -437,6 +463,63 @@ TEST_F(RouterTest, BackupForgetsALearnedIntervalOnRestart) {
   step(r, Shutdown{});
   step(r, Startup{});
   EXPECT_EQ(r.master_adver_interval(), cs(100));  // §6.4.1: Set to Advertisement_Interval
+}
+
+// ---- keepalived vrrp_sync_group ----
+
+TEST_F(RouterTest, SyncMemberAsksItsGroupInsteadOfTakingOver) {
+  Router r{config({.sync_group = true})};
+  step(r, Startup{});
+  clock.set(at(3600ms));
+  EXPECT_EQ(step(r, MasterDownTimerExpired{}),
+            (Actions{ArmTimer{TimerId::master_down, at(7200ms)}, RequestMaster{}}));
+  EXPECT_EQ(r.state(), State::backup);
+  EXPECT_TRUE(r.wants_master());
+  const auto actions = step(r, GroupMaster{});
+  ASSERT_FALSE(actions.empty());
+  EXPECT_EQ(actions.front(), (Action{StateChanged{State::backup, State::master, Reason::sync_group}}));
+  EXPECT_EQ(r.state(), State::master);
+  EXPECT_FALSE(r.wants_master());
+}
+
+TEST_F(RouterTest, SyncMemberHearingAMasterAgainNoLongerWantsIt) {
+  Router r{config({.sync_group = true})};
+  step(r, Startup{});
+  clock.set(at(3600ms));
+  step(r, MasterDownTimerExpired{});
+  ASSERT_TRUE(r.wants_master());
+  step(r, from(200));
+  EXPECT_FALSE(r.wants_master());
+  EXPECT_EQ(r.state(), State::backup);
+}
+
+TEST_F(RouterTest, SyncMemberPreemptDelayAlsoWaitsForTheGroup) {
+  Router r{config({.preempt_delay = 1s, .sync_group = true})};
+  step(r, Startup{});
+  step(r, from(50));
+  clock.set(at(1s));
+  auto actions = step(r, PreemptDelayExpired{});
+  EXPECT_EQ(actions.back(), (Action{RequestMaster{}}));
+  EXPECT_EQ(r.state(), State::backup);
+}
+
+TEST_F(RouterTest, GroupOrdersAreIgnoredInTheWrongState) {
+  Router r{config({.sync_group = true})};
+  EXPECT_THAT(step(r, GroupMaster{}), IsEmpty());  // Initialize
+  step(r, Startup{});
+  EXPECT_THAT(step(r, GroupBackup{}), IsEmpty());  // already Backup
+  step(r, GroupMaster{});
+  ASSERT_EQ(r.state(), State::master);
+  EXPECT_THAT(step(r, GroupMaster{}), IsEmpty());
+  const auto actions = step(r, GroupBackup{});
+  EXPECT_EQ(actions.front(), (Action{StateChanged{State::master, State::backup, Reason::sync_group}}));
+  EXPECT_EQ(r.state(), State::backup);
+}
+
+TEST_F(RouterTest, SyncOwnerStillStartsAsMaster) {
+  Router r{config({.priority = 255, .sync_group = true})};
+  step(r, Startup{});
+  EXPECT_EQ(r.state(), State::master);
 }
 
 }  // namespace

@@ -107,10 +107,13 @@ inline void PrintTo(const Action& action, std::ostream* os) {
     }
     void operator()(const AddVips& a) const { *os << "AddVips{accept=" << a.accept << "}"; }
     void operator()(const RemoveVips&) const { *os << "RemoveVips{}"; }
-    void operator()(const SendGratuitous&) const { *os << "SendGratuitous{}"; }
+    void operator()(const SendGratuitous& a) const {
+      *os << "SendGratuitous{" << (a.lower_priority ? "lower_priority" : "") << "}";
+    }
     void operator()(const AdvertDiscarded& a) const {
       *os << "AdvertDiscarded{" << to_string(a.reason) << "}";
     }
+    void operator()(const RequestMaster&) const { *os << "RequestMaster{}"; }
   };
   std::visit(V{os}, action);
 }

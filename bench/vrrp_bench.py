@@ -15,8 +15,9 @@ Many instances (two nodes joined by four veth pairs; 1,000 instances, 250 per in
 VRRPv3 advert 1 s, one VIP each):
   handoff   SIGTERM of the master: from the signal until all 1,000 VIPs are on b (netlink
             notifications in b's namespace); then a restarts and takes them back
-  cpu       both daemons' utime+stime over --cpu-window seconds of steady state (a Master of
-            all, b Backup of all), /proc/PID/stat (keepalived: parent + VRRP child)
+  cpu       both daemons' CPU time over --cpu-window seconds of steady state (a Master of
+            all, b Backup of all): /proc/PID/task/*/schedstat, every thread (keepalived:
+            parent + VRRP child)
   rss       VmRSS of each daemon (keepalived: parent + VRRP child)
 
 Prints one line per trial, a table of medians with vigil/keepalived ratios and the issue's
@@ -122,12 +123,14 @@ class Namespaces:
 
 
 def proc_cpu(pids):
+    """CPU seconds used so far by the processes, all their threads: schedstat's on-CPU time
+    (nanoseconds; /proc/PID/stat's utime+stime count clock ticks, too coarse here)."""
     total = 0
     for pid in pids:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
-    return total / TICK
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+    return total / 1e9
 
 
 def proc_rss_kib(pids):
@@ -412,7 +415,8 @@ def main():
     ap.add_argument("--cpu-window", type=float, default=10.0)
     ap.add_argument("--cpu-windows", type=int, default=3)
     ap.add_argument("--only", default="", help="failover|many (default both)")
-    ap.add_argument("--settings", default="2:1,3:0.1,3:0.01")
+    ap.add_argument("--settings", default="2:1,3:0.1,3:0.01", help="VERSION:ADVERT,...")
+    ap.add_argument("--modes", default="crash,graceful")
     ap.add_argument("--json", default="")
     opts = ap.parse_args()
     opts.work = tempfile.mkdtemp(prefix="vrrp-bench-")
@@ -426,7 +430,7 @@ def main():
 
     if opts.only in ("", "failover"):
         for version, advert in settings:
-            for mode in ("crash", "graceful"):
+            for mode in opts.modes.split(","):
                 key = "v%d %gs %s" % (version, advert, mode)
                 results["failover"][key] = {i: [] for i in impls}
                 results["failover"][key].update({i + "_since_advert": [] for i in impls})

@@ -1,6 +1,7 @@
 #include "daemon/vrrp_service.hpp"
 
 #include <net/if.h>
+#include <sys/prctl.h>
 
 #include <boost/asio/post.hpp>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "vrrpd/io/link_monitor.hpp"
 #include "vrrpd/io/net.hpp"
 #include "vrrpd/io/nl_vip_installer.hpp"
+#include "vrrpd/io/route_installer.hpp"
 #include "vrrpd/io/scripts.hpp"
 #include "vrrpd/io/service.hpp"
 #include "vrrpd/io/timer.hpp"
@@ -88,6 +90,7 @@ struct VrrpService::Impl {
   vio::AsioTimerService timers;
   vio::AsioSocketFactory sockets;
   std::unique_ptr<vio::VipInstaller> vips;
+  std::unique_ptr<vio::NlRouteInstaller> routes;
   vio::PacketArpSender arp;
   vio::SpawnScriptRunner scripts;
   std::unique_ptr<vio::LinkMonitor> links;
@@ -109,6 +112,9 @@ void VrrpService::start(const conf::Config& config) {
   auto& m = *impl_;
   Logger& log = m.loop.log();
   if (config.vrrp_instances.empty() || m.service) return;
+  // The loop thread's timers fire when due, not up to 50 us later (the default timer slack
+  // lets the kernel batch wake-ups): Master_Down_Timer is what a failover waits for.
+  ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 
   if (auto nl = vio::NlVipInstaller::open()) {
     m.vips = std::move(*nl);
@@ -116,6 +122,7 @@ void VrrpService::start(const conf::Config& config) {
     log.error("vrrp: " + nl.error() + "; virtual addresses cannot be managed");
     m.vips = std::make_unique<NoVipInstaller>(nl.error());
   }
+  if (auto nl = vio::NlRouteInstaller::open()) m.routes = std::move(*nl);
 
   std::vector<vio::InstanceConfig> configs;
   for (const auto& vi : config.vrrp_instances) {
@@ -128,6 +135,7 @@ void VrrpService::start(const conf::Config& config) {
       if (!c) continue;
     }
     c->track = vio::track_items(config, vi);
+    for (const auto& w : c->warnings) log.warning("(" + vi.name.value + ") " + w);
     configs.push_back(std::move(*c));
   }
 
@@ -138,6 +146,12 @@ void VrrpService::start(const conf::Config& config) {
     options.static_addresses = std::move(*st);
   else
     log.error("vrrp: " + st.error() + "; static addresses not installed");
+  auto routes = vio::route_specs(config.static_routes, &vio::lookup_interface);
+  auto rules = vio::rule_specs(config.static_rules, Family::v4);
+  for (const auto* ws : {&routes.warnings, &rules.warnings})
+    for (const auto& w : *ws) log.warning("vrrp: static " + w);
+  options.static_routes = std::move(routes.routes);
+  options.static_rules = std::move(rules.rules);
   options.interface_up = [](const std::string& name) {
     auto info = vio::lookup_interface(name);
     return info && info->up && info->running;
@@ -153,7 +167,8 @@ void VrrpService::start(const conf::Config& config) {
   };
 
   m.service = std::make_unique<vio::Service>(
-      std::move(configs), vio::Service::Ports{m.sockets, *m.vips, m.arp, m.scripts, m.timers, m.log},
+      std::move(configs),
+      vio::Service::Ports{m.sockets, *m.vips, m.arp, m.scripts, m.timers, m.log, m.routes.get()},
       std::move(options));
   // The monitor first: a link that changes while the instances start is not missed.
   if (auto links = vio::LinkMonitor::open(

@@ -50,12 +50,36 @@ Result<void, std::string> PacketArpSender::announce(int ifindex, const IpAddress
   return vip.is_v4() ? send_arp(ifindex, vip) : send_na(ifindex, vip);
 }
 
+void PacketArpSender::prepare(int ifindex, Family family) {
+  if (ifindex <= 0) return;
+  if (family == Family::v4 ? !open_packet() : !open_icmp6()) return;  // reported on use
+  (void)mac(family == Family::v4 ? packet_fd_ : icmp6_fd_, ifindex);
+}
+
+Result<void, std::string> PacketArpSender::open_packet() {
+  if (packet_fd_ >= 0) return {};
+  // Send only: protocol 0 receives nothing, so the socket never fills up.
+  packet_fd_ = ::socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (packet_fd_ < 0) return unexpected(fail("AF_PACKET socket"));
+  return {};
+}
+
+Result<void, std::string> PacketArpSender::open_icmp6() {
+  if (icmp6_fd_ >= 0) return {};
+  icmp6_fd_ = ::socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+  if (icmp6_fd_ < 0) return unexpected(fail("ICMPv6 socket"));
+  const int hops = kHopLimit;
+  ::setsockopt(icmp6_fd_, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops);
+  ::setsockopt(icmp6_fd_, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof hops);
+  // Receive nothing: filter every ICMPv6 type out.
+  std::uint32_t filter[8];
+  std::memset(filter, 0xff, sizeof filter);
+  ::setsockopt(icmp6_fd_, IPPROTO_ICMPV6, 1 /* ICMP6_FILTER */, filter, sizeof filter);
+  return {};
+}
+
 Result<void, std::string> PacketArpSender::send_arp(int ifindex, const IpAddress& vip) {
-  if (packet_fd_ < 0) {
-    // Send only: protocol 0 receives nothing, so the socket never fills up.
-    packet_fd_ = ::socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (packet_fd_ < 0) return unexpected(fail("AF_PACKET socket"));
-  }
+  if (auto opened = open_packet(); !opened) return opened;
   auto mac = this->mac(packet_fd_, ifindex);
   if (!mac) return unexpected(mac.error());
   const auto frame = gratuitous_arp(*mac, vip);
@@ -72,17 +96,7 @@ Result<void, std::string> PacketArpSender::send_arp(int ifindex, const IpAddress
 }
 
 Result<void, std::string> PacketArpSender::send_na(int ifindex, const IpAddress& vip) {
-  if (icmp6_fd_ < 0) {
-    icmp6_fd_ = ::socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
-    if (icmp6_fd_ < 0) return unexpected(fail("ICMPv6 socket"));
-    const int hops = kHopLimit;
-    ::setsockopt(icmp6_fd_, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops);
-    ::setsockopt(icmp6_fd_, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof hops);
-    // Receive nothing: filter every ICMPv6 type out.
-    std::uint32_t filter[8];
-    std::memset(filter, 0xff, sizeof filter);
-    ::setsockopt(icmp6_fd_, IPPROTO_ICMPV6, 1 /* ICMP6_FILTER */, filter, sizeof filter);
-  }
+  if (auto opened = open_icmp6(); !opened) return opened;
   auto mac = this->mac(icmp6_fd_, ifindex);
   if (!mac) return unexpected(mac.error());
   const auto msg = unsolicited_na(*mac, vip);

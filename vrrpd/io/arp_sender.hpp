@@ -21,6 +21,9 @@ class ArpSender {
   virtual Result<void, std::string> announce(int ifindex, const IpAddress& vip) = 0;
   // The interface changed (its MAC address may have): forget what was cached of it.
   virtual void link_changed(int /*ifindex*/) {}
+  // Get ready to announce on the interface (open the socket, learn the MAC) now, so that
+  // becoming Master does not pay for it.
+  virtual void prepare(int /*ifindex*/, Family /*family*/) {}
 };
 
 class PacketArpSender final : public ArpSender {
@@ -32,10 +35,13 @@ class PacketArpSender final : public ArpSender {
 
   Result<void, std::string> announce(int ifindex, const IpAddress& vip) override;
   void link_changed(int ifindex) override { std::erase_if(macs_, [&](const auto& m) { return m.first == ifindex; }); }
+  void prepare(int ifindex, Family family) override;
 
  private:
   Result<void, std::string> send_arp(int ifindex, const IpAddress& vip);
   Result<void, std::string> send_na(int ifindex, const IpAddress& vip);
+  Result<void, std::string> open_packet();
+  Result<void, std::string> open_icmp6();
   // The interface's MAC, asked of the kernel once (two ioctls) until link_changed().
   Result<MacAddress, std::string> mac(int fd, int ifindex);
 

@@ -61,6 +61,8 @@ void Instance::start(bool link_up) {
   started_ = true;
   // A run that crashed as Master left its addresses behind; joining as Backup with them would
   // answer for the VIP beside the real Master.
+  remove_routes(true);
+  for (const auto& v : config_.vips) ports_.arp.prepare(v.ifindex, v.address.address.family());
   for (const auto& v : config_.vips) {
     auto removed = ports_.vips.remove(v);
     if (!removed) {
@@ -240,6 +242,45 @@ void Instance::on(const AddVips& a) {
       ++stats_.vip_errors;
       log(Severity::warning, added.error());
     }
+  add_routes();
+}
+
+// keepalived's order: addresses, routes, rules in; rules, routes, addresses out.
+void Instance::add_routes() {
+  if (config_.routes.empty() && config_.rules.empty()) return;
+  if (!ports_.routes) return log(Severity::warning, "virtual routes/rules cannot be installed (no netlink socket)");
+  for (const auto& r : config_.routes)
+    if (auto added = ports_.routes->add(r); !added) {
+      ++stats_.vip_errors;
+      log(Severity::warning, added.error());
+    }
+  for (const auto& r : config_.rules)
+    if (auto added = ports_.routes->add(r); !added) {
+      ++stats_.vip_errors;
+      log(Severity::warning, added.error());
+    }
+}
+
+void Instance::remove_routes(bool stale) {
+  if (!ports_.routes) return;
+  for (const auto& r : config_.rules) {
+    auto removed = ports_.routes->remove(r);
+    if (!removed) {
+      ++stats_.vip_errors;
+      log(Severity::warning, removed.error());
+    } else if (stale && *removed) {
+      log(Severity::notice, "removed stale rule " + r.text);
+    }
+  }
+  for (const auto& r : config_.routes) {
+    auto removed = ports_.routes->remove(r);
+    if (!removed) {
+      ++stats_.vip_errors;
+      log(Severity::warning, removed.error());
+    } else if (stale && *removed) {
+      log(Severity::notice, "removed stale route " + r.text);
+    }
+  }
 }
 
 void Instance::on(const RemoveVips&) {
@@ -248,6 +289,7 @@ void Instance::on(const RemoveVips&) {
     release_pending_ = true;
     return;
   }
+  remove_routes(false);
   for (const auto& v : config_.vips)
     if (auto removed = ports_.vips.remove(v); !removed) {
       ++stats_.vip_errors;

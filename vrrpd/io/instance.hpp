@@ -17,6 +17,7 @@
 #include "vrrpd/io/arp_sender.hpp"
 #include "vrrpd/io/demux.hpp"
 #include "vrrpd/io/log.hpp"
+#include "vrrpd/io/route_installer.hpp"
 #include "vrrpd/io/scripts.hpp"
 #include "vrrpd/io/timer.hpp"
 #include "vrrpd/io/tracking.hpp"
@@ -42,6 +43,9 @@ struct InstanceConfig {
   RouterConfig router;
   std::vector<IpAddress> destinations;  // the multicast group, or the unicast peers
   std::vector<Vip> vips;                // virtual_ipaddress and virtual_ipaddress_excluded
+  std::vector<RouteSpec> routes;        // virtual_routes: with the VIPs, after them
+  std::vector<RuleSpec> rules;          // virtual_rules: after the routes
+  std::vector<std::string> warnings;    // configuration lines skipped, for the log
   std::vector<TrackItem> track;         // its own and its sync group's tracked objects
   std::string sync_group;               // the vrrp_sync_group it is in, if any
   GarpConfig garp;
@@ -66,6 +70,7 @@ class Instance {
     ScriptRunner& scripts;
     TimerService& timers;
     Log& log;
+    RouteInstaller* routes{nullptr};  // null: virtual routes/rules cannot be installed
   };
 
   struct Stats {
@@ -132,6 +137,8 @@ class Instance {
   void on(const RequestMaster& a);
   void notify(State to);
   void log(Severity s, const std::string& message);
+  void add_routes();
+  void remove_routes(bool stale);
 
   InstanceConfig config_;
   Ports ports_;

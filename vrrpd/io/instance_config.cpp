@@ -68,6 +68,34 @@ std::optional<IpAddress> source_of(const conf::VrrpInstance& vi, Family f,
 
 }  // namespace
 
+RouteSpecs route_specs(const std::vector<conf::RouteEntry>& entries, const InterfaceLookup& lookup) {
+  RouteSpecs out;
+  for (const auto& e : entries) {
+    auto r = parse_route(e.words);
+    if (!r) {
+      out.warnings.push_back(r.error() + "; skipped");
+      continue;
+    }
+    if (!r->dev.empty())
+      if (auto info = lookup(r->dev)) r->ifindex = info->ifindex;
+    out.routes.push_back(std::move(*r));
+  }
+  return out;
+}
+
+RuleSpecs rule_specs(const std::vector<conf::RouteEntry>& entries, Family family) {
+  RuleSpecs out;
+  for (const auto& e : entries) {
+    auto r = parse_rule(e.words, e.family.value_or(family));
+    if (!r) {
+      out.warnings.push_back(r.error() + "; skipped");
+      continue;
+    }
+    out.rules.push_back(std::move(*r));
+  }
+  return out;
+}
+
 Family instance_family(const conf::VrrpInstance& vi) {
   for (const auto& a : vi.virtual_ipaddress) return a.address.address.family();
   for (const auto& a : vi.virtual_ipaddress_excluded) return a.address.address.family();
@@ -139,6 +167,12 @@ Result<InstanceConfig, std::string> make_instance_config(const conf::VrrpInstanc
       if (!v) return unexpected(v.error());
       c.vips.push_back(std::move(*v));
     }
+  auto routes = route_specs(vi.virtual_routes, lookup);
+  c.routes = std::move(routes.routes);
+  c.warnings = std::move(routes.warnings);
+  auto rules = rule_specs(vi.virtual_rules, family);
+  c.rules = std::move(rules.rules);
+  c.warnings.insert(c.warnings.end(), rules.warnings.begin(), rules.warnings.end());
 
   auto& g = c.garp;
   g.delay = seconds{vi.garp_master_delay.is_set() ? *vi.garp_master_delay : 5};

@@ -36,6 +36,19 @@ std::vector<SyncGroupConfig> sync_groups(const conf::Config& config);
 Result<std::vector<Vip>, std::string> static_addresses(const conf::Config& config,
                                                        const InterfaceLookup& lookup);
 
+// virtual_routes / static_routes (dev resolved to an index) and virtual_rules /
+// static_rules; the lines vigil does not understand are left out with a warning each.
+struct RouteSpecs {
+  std::vector<RouteSpec> routes;
+  std::vector<std::string> warnings;
+};
+struct RuleSpecs {
+  std::vector<RuleSpec> rules;
+  std::vector<std::string> warnings;
+};
+RouteSpecs route_specs(const std::vector<conf::RouteEntry>& entries, const InterfaceLookup& lookup);
+RuleSpecs rule_specs(const std::vector<conf::RouteEntry>& entries, Family family);
+
 // The family of the instance: its VIPs' (conf/ guarantees they agree), else IPv4.
 Family instance_family(const conf::VrrpInstance& vi);
 

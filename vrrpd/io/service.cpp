@@ -19,7 +19,8 @@ std::string drop_name(const Drop& d) {
 Service::Service(std::vector<InstanceConfig> configs, Ports ports, Options options)
     : ports_(ports), options_(std::move(options)) {
   for (auto& c : configs) {
-    Instance::Ports p{nullptr, ports_.vips, ports_.arp, ports_.scripts, ports_.timers, ports_.log};
+    Instance::Ports p{nullptr,         ports_.vips, ports_.arp, ports_.scripts,
+                      ports_.timers, ports_.log,  ports_.routes};
     instances_.push_back(std::make_unique<Instance>(std::move(c), p));
   }
   for (auto& spec : options_.scripts)
@@ -99,6 +100,12 @@ void Service::start(const LinkState& link_up) {
   for (auto& e : endpoints_) open(*e);
   for (const auto& v : options_.static_addresses)
     if (auto added = ports_.vips.add(v); !added) ports_.log.write(Severity::warning, "static address: " + added.error());
+  if (ports_.routes) {
+    for (const auto& r : options_.static_routes)
+      if (auto added = ports_.routes->add(r); !added) ports_.log.write(Severity::warning, "static " + added.error());
+    for (const auto& r : options_.static_rules)
+      if (auto added = ports_.routes->add(r); !added) ports_.log.write(Severity::warning, "static " + added.error());
+  }
   // Tracked objects: interfaces as they are now; scripts from their first run; files as the
   // daemon read them.
   for (const auto& inst : instances_)
@@ -207,7 +214,11 @@ void Service::stop() {
   for (auto& e : endpoints_)
     if (e->socket) e->socket->flush();
   for (auto& i : instances_) i->release();
-  // keepalived removes its static addresses on the way out, too.
+  // keepalived removes its static rules, routes and addresses on the way out, too.
+  if (ports_.routes) {
+    for (const auto& r : options_.static_rules) (void)ports_.routes->remove(r);
+    for (const auto& r : options_.static_routes) (void)ports_.routes->remove(r);
+  }
   for (const auto& v : options_.static_addresses) (void)ports_.vips.remove(v);
 }
 

@@ -32,6 +32,7 @@ class Service {
     ScriptRunner& scripts;
     TimerService& timers;
     Log& log;
+    RouteInstaller* routes{nullptr};
   };
   // Whether an interface (by index) is usable at start; later changes come as LinkEvents.
   using LinkState = std::function<bool(int ifindex)>;
@@ -40,6 +41,8 @@ class Service {
     std::vector<ScriptSpec> scripts;        // the vrrp_scripts tracked by some instance
     std::vector<SyncGroupConfig> groups;    // vrrp_sync_groups (members by instance name)
     std::vector<Vip> static_addresses;      // static_ipaddress: from start to stop
+    std::vector<RouteSpec> static_routes;   // static_routes, likewise
+    std::vector<RuleSpec> static_rules;     // static_rules, likewise
     // Whether an interface (by name) is usable at start, for track_interface.
     std::function<bool(const std::string& ifname)> interface_up;
     // The instance resolved against the host anew (its interface appeared, or got an

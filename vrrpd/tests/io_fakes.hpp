@@ -11,6 +11,7 @@
 #include "base/clock.hpp"
 #include "vrrpd/io/arp_sender.hpp"
 #include "vrrpd/io/log.hpp"
+#include "vrrpd/io/route_installer.hpp"
 #include "vrrpd/io/scripts.hpp"
 #include "vrrpd/io/timer.hpp"
 #include "vrrpd/io/vip_installer.hpp"
@@ -90,6 +91,34 @@ class FakeVips final : public io::VipInstaller {
   }
   std::vector<io::Vip> installed;
   std::vector<std::string> ops;
+};
+
+// Records route and rule operations in order, with the VIP installer's when given one.
+class FakeRoutes final : public io::RouteInstaller {
+ public:
+  explicit FakeRoutes(std::vector<std::string>* shared = nullptr) : ops(shared ? *shared : own_) {}
+  Result<void, std::string> add(const io::RouteSpec& r) override { return put("add route " + r.text); }
+  Result<bool, std::string> remove(const io::RouteSpec& r) override { return drop("remove route " + r.text, r.text); }
+  Result<void, std::string> add(const io::RuleSpec& r) override { return put("add rule " + r.text); }
+  Result<bool, std::string> remove(const io::RuleSpec& r) override { return drop("remove rule " + r.text, r.text); }
+  bool has(const std::string& text) const { return std::find(installed.begin(), installed.end(), text) != installed.end(); }
+  std::vector<std::string> installed;
+  std::vector<std::string>& ops;
+
+ private:
+  Result<void, std::string> put(std::string op) {
+    const auto text = op.substr(op.find(' ', 4) + 1);
+    if (!has(text)) installed.push_back(text);
+    ops.push_back(std::move(op));
+    return {};
+  }
+  Result<bool, std::string> drop(std::string op, const std::string& text) {
+    ops.push_back(std::move(op));
+    const auto before = installed.size();
+    std::erase(installed, text);
+    return installed.size() != before;
+  }
+  std::vector<std::string> own_;
 };
 
 class FakeArp final : public io::ArpSender {

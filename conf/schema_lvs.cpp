@@ -176,16 +176,22 @@ void h_checker(Parser& p, void* t, const Stmt& st) {
 }
 
 using CC = CheckCommon;
+using Src = CheckSource;
+
+template <auto M, class P>
+KeywordDef src_kw(std::string_view name, std::string_view summary) {
+  return custom(name, &set_extra<&CC::source, M, P>, &dump_extra<&CC::source, M, P>, summary);
+}
 
 std::vector<KeywordDef> common_check_keywords() {
   return {
       kw<&CC::connect_ip, Ip>("connect_ip", "address to check (default: the real server's)"),
       kw<&CC::connect_port, Int<0, 65535>>("connect_port", "port to check"),
-      kw<&CC::bindto, Ip>("bindto", "source address of checks"),
-      kw<&CC::bind_port, Int<0, 65535>>("bind_port", "source port of checks"),
-      kw<&CC::bind_if, Str>("bind_if", "interface of a link-local bindto"),
+      src_kw<&Src::bindto, Ip>("bindto", "source address of checks"),
+      src_kw<&Src::bind_port, Int<0, 65535>>("bind_port", "source port of checks"),
+      src_kw<&Src::bind_if, Str>("bind_if", "interface of a link-local bindto"),
       kw<&CC::connect_timeout_us, Timer<1, 86400000>>("connect_timeout", "seconds to connect"),
-      kw<&CC::fwmark, Int<0, 4294967295LL>>("fwmark", "SO_MARK of check sockets"),
+      src_kw<&Src::fwmark, Int<0, 4294967295LL>>("fwmark", "SO_MARK of check sockets"),
       kw<&CC::retry, Int<0, 1000000>>("retry", "failures before the server is down"),
       alias<&CC::retry, Int<0, 1000000>>("nb_get_retry", "retry"),
       kw<&CC::delay_before_retry_us, Timer<0, 86400000>>("delay_before_retry", "seconds between retries"),

@@ -110,8 +110,9 @@ void validate_checker(const CheckBase& cb, const Config& c, Diagnostics& d) {
   }
   if (cb.kind != CheckerKind::file && cb.kind != CheckerKind::bfd) {
     const auto& cc = static_cast<const CheckCommon&>(cb);
-    if (cc.bindto.is_set() && cc.connect_ip.is_set() && cc.bindto->family() != cc.connect_ip->family())
-      d.error(cc.bindto.loc, "bindto is not of the family of the checked address");
+    const auto& bindto = cc.src().bindto;
+    if (bindto.is_set() && cc.connect_ip.is_set() && bindto->family() != cc.connect_ip->family())
+      d.error(bindto.loc, "bindto is not of the family of the checked address");
   }
 }
 

@@ -37,10 +37,10 @@ HttpTarget http_target(const conf::HttpCheck& c, const TlsSettings& tls) {
   t.tls = c.kind == conf::CheckerKind::ssl;
   t.address = *c.connect_ip;
   t.port = static_cast<std::uint16_t>(c.connect_port.is_set() ? *c.connect_port : (t.tls ? 443 : 80));
-  if (c.bindto.is_set()) t.bindto = *c.bindto;
-  if (c.bind_port.is_set()) t.bind_port = static_cast<std::uint16_t>(*c.bind_port);
-  if (c.fwmark.is_set()) t.fwmark = static_cast<std::uint32_t>(*c.fwmark);
-  if (c.bind_if.is_set()) t.bind_if = *c.bind_if;
+  if (c.src().bindto.is_set()) t.bindto = *c.src().bindto;
+  if (c.src().bind_port.is_set()) t.bind_port = static_cast<std::uint16_t>(*c.src().bind_port);
+  if (c.src().fwmark.is_set()) t.fwmark = static_cast<std::uint32_t>(*c.src().fwmark);
+  if (c.src().bind_if.is_set()) t.bind_if = *c.src().bind_if;
   t.http_1_1 = c.http_protocol.is_set() && c.http_protocol->starts_with("1.1");
   // keepalived: sni_name, else the virtualhost when enable_sni is set.
   if (t.tls && c.sni_name.is_set()) t.sni_name = *c.sni_name;

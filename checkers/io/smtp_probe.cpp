@@ -23,13 +23,13 @@ TcpTarget host_target(const conf::CheckCommon& h, const conf::SmtpCheck& c) {
   t.address = h.connect_ip.is_set() ? *h.connect_ip : *c.connect_ip;
   const auto& port = h.connect_port.is_set() ? h.connect_port : c.connect_port;
   t.port = static_cast<std::uint16_t>(port.is_set() ? *port : 25);
-  const auto& bindto = h.bindto.is_set() ? h.bindto : c.bindto;
+  const auto& bindto = h.src().bindto.is_set() ? h.src().bindto : c.src().bindto;
   if (bindto.is_set()) t.bindto = *bindto;
-  const auto& bind_port = h.bind_port.is_set() ? h.bind_port : c.bind_port;
+  const auto& bind_port = h.src().bind_port.is_set() ? h.src().bind_port : c.src().bind_port;
   if (bind_port.is_set()) t.bind_port = static_cast<std::uint16_t>(*bind_port);
-  const auto& fwmark = h.fwmark.is_set() ? h.fwmark : c.fwmark;
+  const auto& fwmark = h.src().fwmark.is_set() ? h.src().fwmark : c.src().fwmark;
   if (fwmark.is_set()) t.fwmark = static_cast<std::uint32_t>(*fwmark);
-  const auto& bind_if = h.bind_if.is_set() ? h.bind_if : c.bind_if;
+  const auto& bind_if = h.src().bind_if.is_set() ? h.src().bind_if : c.src().bind_if;
   if (bind_if.is_set()) t.bind_if = *bind_if;
   return t;
 }

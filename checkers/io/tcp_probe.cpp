@@ -26,10 +26,10 @@ TcpTarget tcp_target(const conf::CheckCommon& c) {
   TcpTarget t;
   t.address = *c.connect_ip;
   t.port = static_cast<std::uint16_t>(*c.connect_port);
-  if (c.bindto.is_set()) t.bindto = *c.bindto;
-  if (c.bind_port.is_set()) t.bind_port = static_cast<std::uint16_t>(*c.bind_port);
-  if (c.fwmark.is_set()) t.fwmark = static_cast<std::uint32_t>(*c.fwmark);
-  if (c.bind_if.is_set()) t.bind_if = *c.bind_if;
+  if (c.src().bindto.is_set()) t.bindto = *c.src().bindto;
+  if (c.src().bind_port.is_set()) t.bind_port = static_cast<std::uint16_t>(*c.src().bind_port);
+  if (c.src().fwmark.is_set()) t.fwmark = static_cast<std::uint32_t>(*c.src().fwmark);
+  if (c.src().bind_if.is_set()) t.bind_if = *c.src().bind_if;
   return t;
 }
 

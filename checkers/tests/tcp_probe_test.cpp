@@ -151,8 +151,8 @@ TEST(TcpProbe, TargetFromTheConfiguredChecker) {
   conf::TcpCheck c;
   c.connect_ip.assign(kLoopback, {1, 0, 1});
   c.connect_port.assign(8080, {1, 0, 1});
-  c.bind_port.assign(4000, {1, 0, 1});
-  c.fwmark.assign(3, {1, 0, 1});
+  c.src_mut().bind_port.assign(4000, {1, 0, 1});
+  c.src_mut().fwmark.assign(3, {1, 0, 1});
   const TcpTarget t = tcp_target(c);
   EXPECT_EQ(t.address, kLoopback);
   EXPECT_EQ(t.port, 8080);

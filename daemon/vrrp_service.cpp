@@ -17,6 +17,7 @@
 #include "vrrpd/io/scripts.hpp"
 #include "vrrpd/io/service.hpp"
 #include "vrrpd/io/timer.hpp"
+#include "vrrpd/io/vip_filter.hpp"
 #include "vrrpd/io/vrrp_socket.hpp"
 
 namespace vigil::daemon {
@@ -95,6 +96,8 @@ struct VrrpService::Impl {
   vio::SpawnScriptRunner scripts;
   std::unique_ptr<vio::LinkMonitor> links;
   std::unique_ptr<vio::FileWatch> files;
+  std::unique_ptr<vio::NftFilter> filter;  // no_accept: set while vigil's table is installed
+  std::string filter_table;
   // What resolving an instance anew needs of the configuration.
   struct Kept {
     conf::GlobalDefs global;
@@ -137,6 +140,21 @@ void VrrpService::start(const conf::Config& config) {
     c->track = vio::track_items(config, vi);
     for (const auto& w : c->warnings) log.warning("(" + vi.name.value + ") " + w);
     configs.push_back(std::move(*c));
+  }
+
+  // no_accept: the table goes in before any instance can become Master.
+  if (const auto spec = vio::filter_spec(configs, config.global); !spec.empty()) {
+    auto nft = vio::NftFilter::open();
+    auto installed = nft ? (*nft)->run(vio::nft_install_script(spec)) : Result<void, std::string>(std::unexpected(nft.error()));
+    if (installed) {
+      log.notice("vrrp: no_accept: packets to " + std::to_string(spec.v4.size() + spec.v6.size()) +
+                 " virtual addresses dropped (nftables table inet " + spec.table + ")");
+      m.filter = std::move(*nft);
+      m.filter_table = spec.table;
+    } else {
+      log.error("vrrp: no_accept cannot be enforced, the host accepts packets for its virtual addresses: " +
+                installed.error());
+    }
   }
 
   vio::Service::Options options;
@@ -210,6 +228,11 @@ void VrrpService::stop() {
   impl_->links.reset();  // our own removals are not "deleted by someone else"
   impl_->files.reset();
   if (impl_->service) impl_->service->stop();
+  if (impl_->filter) {
+    if (auto removed = impl_->filter->run(vio::nft_remove_script(impl_->filter_table)); !removed)
+      impl_->loop.log().error("vrrp: " + removed.error());
+    impl_->filter.reset();
+  }
   impl_->log.flush();  // the loop stops after this
 }
 

@@ -10,6 +10,7 @@ packages=(
   libboost-dev libboost-program-options-dev
   libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
   libssl-dev libcurl4-openssl-dev libsystemd-dev
+  libnftables-dev  # no_accept: vigil's nftables table
   libgtest-dev libgmock-dev
   # tests, drills, benchmarks
   keepalived ipvsadm iproute2 nftables procps psmisc time python3 man-db groff-base

@@ -234,9 +234,8 @@ void Instance::on(const RequestMaster&) {
   if (group_) group_->on_request_master(*this);
 }
 
-void Instance::on(const AddVips& a) {
-  if (!a.accept && !std::exchange(warned_no_accept_, true))
-    log(Severity::notice, "no_accept is not enforced yet: the host accepts packets for its VIPs");
+// Accept_Mode false (a.accept) is enforced host-wide by vigil's nftables table (vip_filter.hpp).
+void Instance::on(const AddVips&) {
   for (const auto& v : config_.vips)
     if (auto added = ports_.vips.add(v); !added) {
       ++stats_.vip_errors;

@@ -158,7 +158,6 @@ class Instance {
   bool fault_reported_{false};  // the last edge given to the Router
   bool started_{false};         // start() was called and stop() was not
   bool defer_release_{false}, release_pending_{false};
-  bool warned_no_accept_{false};
 };
 
 }  // namespace vigil::vrrp::io

@@ -171,6 +171,19 @@ void validate_vrrp(Config& c, Diagnostics& d, const LoadOptions& opt) {
     if (!f.file.is_set()) d.error(f.name.loc, "track_file " + q(f.name.value) + " has no file");
   for (auto& p : c.track_processes)
     if (!p.process.is_set()) d.error(p.name.loc, "vrrp_track_process " + q(p.name.value) + " has no process");
+  std::map<IpAddress, SourceLoc> bfd_peers;
+  for (const auto& b : c.bfd_instances) {
+    if (!b.neighbor_ip.is_set()) {
+      d.error(b.name.loc, "bfd_instance " + q(b.name.value) + " has no neighbor_ip");
+      continue;
+    }
+    if (b.source_ip.is_set() && b.source_ip->family() != b.neighbor_ip->family())
+      d.error(b.source_ip.loc, "bfd_instance " + q(b.name.value) + ": source_ip is not of neighbor_ip's family");
+    // Sessions are told apart by the peer's address until it knows our discriminator.
+    if (auto [pos, fresh] = bfd_peers.emplace(*b.neighbor_ip, b.neighbor_ip.loc); !fresh)
+      d.error(b.neighbor_ip.loc, "bfd_instance " + q(b.name.value) + ": neighbor " + b.neighbor_ip->to_string() +
+                                     " already has a session (at " + d.where(pos->second) + ")");
+  }
   for (auto& vi : c.vrrp_instances) validate_instance(c, vi, d, opt);
 
   // One VRID per interface and family.

@@ -21,6 +21,7 @@ po::options_description describe(Options& o) {
      "print the understood configuration as JSON and exit")
     ("vrrp,P", po::bool_switch(&o.vrrp_only), "run only the VRRP subsystem")
     ("check,C", po::bool_switch(&o.check_only), "run only the health-checker subsystem")
+    ("no_bfd,B", po::bool_switch(&o.no_bfd), "do not run the BFD sessions (bfd_instance)")
     ("dont-fork,n", po::bool_switch(&o.dont_fork), "stay in the foreground")
     ("log-console,l", po::bool_switch(&o.log_console), "log to the console, not syslog")
     ("log-detail,D", po::bool_switch(&o.log_detail), "detailed (debug) logging")

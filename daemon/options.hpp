@@ -17,6 +17,7 @@ struct Options {
   bool config_test{false};                      // -t, --config-test
   bool dump_config{false};                      // --dump-config
   bool vrrp_only{false};                        // -P, --vrrp
+  bool no_bfd{false};                           // -B, --no_bfd
   bool check_only{false};                       // -C, --check
   bool dont_fork{false};                        // -n, --dont-fork
   bool log_console{false};                      // -l, --log-console

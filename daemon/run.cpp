@@ -14,6 +14,7 @@
 #include "daemon/log.hpp"
 #include "daemon/loop.hpp"
 #include "daemon/pidfile.hpp"
+#include "daemon/bfd_service.hpp"
 #include "daemon/checker_service.hpp"  // checkers (-C)
 #include "daemon/vrrp_service.hpp"
 
@@ -42,8 +43,15 @@ class Daemon {
 
   // After the pid file is ours: a refused second daemon must not touch the addresses.
   void start_subsystems() {
+    // BFD first: the subsystems that track its sessions subscribe to a running service.
+    if (!options_.no_bfd && loop_ && !config_.config->bfd_instances.empty()) {
+      bfd_ = std::make_unique<BfdService>(*loop_);
+      bfd_->start(*config_.config);
+    }
     // checkers (-C, or neither -P nor -C): they read config_ for as long as they run.
-    if (options_.run_check() && loop_) {
+    // Without -C, a configuration with no virtual_server does not start them (nor IPVS).
+    const bool checkers_wanted = options_.check_only || !config_.config->virtual_servers.empty();
+    if (options_.run_check() && checkers_wanted && loop_) {
       checker_ = std::make_unique<CheckerService>(*loop_);
       checker_->start(*config_.config);
     }
@@ -56,12 +64,14 @@ class Daemon {
   void shutdown() {
     if (vrrp_) vrrp_->stop();
     if (checker_) checker_->stop();  // checkers
+    if (bfd_) bfd_->stop();  // AdminDown: the peers go Down at once
   }
 
   // Before the Loop goes: the subsystems own Asio objects on its io_context.
   void stop_subsystems() {
     vrrp_.reset();
     checker_.reset();  // checkers
+    bfd_.reset();
   }
 
   // SIGHUP. Reading the file on the loop thread blocks it briefly, as keepalived's reload
@@ -93,6 +103,7 @@ class Daemon {
                 std::to_string(log_.dropped()));
     if (vrrp_) vrrp_->dump();
     if (checker_) checker_->dump();  // checkers
+    if (bfd_) bfd_->dump();
   }
 
  private:
@@ -101,6 +112,7 @@ class Daemon {
   Logger& log_;
   Loop* loop_{nullptr};
   unsigned generation_{1};
+  std::unique_ptr<BfdService> bfd_;
   std::unique_ptr<VrrpService> vrrp_;
   std::unique_ptr<conf::Config> running_config_;   // checkers: theirs, after a reload
   std::unique_ptr<CheckerService> checker_;         // checkers

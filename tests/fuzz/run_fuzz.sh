@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the fuzz preset (clang 16, libFuzzer, ASan+UBSan) and runs one fuzz target.
-#   tests/fuzz/run_fuzz.sh TARGET SECONDS      e.g. fuzz_conf 300, fuzz_advert 30
+#   tests/fuzz/run_fuzz.sh TARGET SECONDS      e.g. fuzz_conf 300, fuzz_advert 30, fuzz_bfd 30
 # Seeds: Debian's keepalived samples, the repo's example and malformed corpus (fuzz_conf),
 # or the target's corpus directory. Exits non-zero on a crash (the reproducer is kept in
 # build/fuzz/artifacts/).
@@ -25,6 +25,11 @@ case $target in
     ;;
   fuzz_genl)
     cp -f ipvs_glue/tests/fuzz_corpus/* "$corpus/" 2>/dev/null || true
+    ;;
+  fuzz_bfd)
+    # Start, then a valid Down packet from a peer (opcode 4 = a packet follows).
+    printf '\x00\x04\x20\x40\x03\x18\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\xc3\x50\x00\x00\xc3\x50\x00\x00\x00\x00' \
+      >"$corpus/start-down"
     ;;
 esac
 sym=$(command -v llvm-symbolizer-16 || command -v llvm-symbolizer || true)

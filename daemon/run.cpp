@@ -58,6 +58,11 @@ class Daemon {
     if (!options_.run_vrrp() || !loop_) return;
     vrrp_ = std::make_unique<VrrpService>(*loop_);
     vrrp_->start(*config_.config);
+    if (bfd_) {
+      bfd_->subscribe([v = vrrp_.get()](const std::string& name, bool up) { v->on_bfd(name, up); });
+      for (const auto& b : config_.config->bfd_instances)
+        if (bfd_->up(b.name.value).value_or(false)) vrrp_->on_bfd(b.name.value, true);
+    }
   }
 
   // SIGTERM, on the loop, before it stops: priority-0 adverts go out, VIPs are removed.

@@ -236,6 +236,10 @@ void VrrpService::stop() {
   impl_->log.flush();  // the loop stops after this
 }
 
+void VrrpService::on_bfd(const std::string& name, bool up) {
+  if (impl_->service) impl_->service->set_bfd_state(name, up);
+}
+
 void VrrpService::dump() {
   if (impl_->service) impl_->service->dump();
 }

@@ -3,6 +3,7 @@
 // loaded configuration. Owned by run_daemon; lives on the loop thread.
 #pragma once
 #include <memory>
+#include <string>
 
 #include "conf/model.hpp"
 #include "daemon/log.hpp"
@@ -24,6 +25,8 @@ class VrrpService {
   // before returning: the loop stops right after.
   void stop();
   void dump();  // SIGUSR1
+  // A BFD session came Up or left it (track_bfd).
+  void on_bfd(const std::string& name, bool up);
 
  private:
   struct Impl;

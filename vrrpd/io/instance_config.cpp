@@ -217,6 +217,12 @@ const conf::TrackFile* find_file(const conf::Config& c, const std::string& name)
   return nullptr;
 }
 
+const conf::BfdInstance* find_bfd(const conf::Config& c, const std::string& name) {
+  for (const auto& b : c.bfd_instances)
+    if (b.name.value == name) return &b;
+  return nullptr;
+}
+
 const conf::VrrpSyncGroup* group_of(const conf::Config& c, const conf::VrrpInstance& vi) {
   if (!vi.sync_group.is_set()) return nullptr;
   for (const auto& g : c.sync_groups)
@@ -235,6 +241,14 @@ void add_refs(const conf::Config& c, const std::vector<conf::TrackRef>& refs, Tr
       if (!r.weight && s->weight.is_set()) {
         t.weight = static_cast<int>(*s->weight);
         t.reverse = s->weight_reverse.is_set() && *s->weight_reverse;
+      }
+    } else if (kind == TrackKind::bfd) {
+      const auto* b = find_bfd(c, r.name);
+      // keepalived: a bfd_instance marked `checker` (and not `vrrp`) sends VRRP nothing.
+      if (!b || (b->checker.is_set() && *b->checker && !(b->vrrp.is_set() && *b->vrrp))) continue;
+      if (!r.weight && b->weight.is_set()) {
+        t.weight = static_cast<int>(*b->weight);
+        t.reverse = b->weight_reverse.is_set() && *b->weight_reverse;
       }
     } else if (kind == TrackKind::file) {
       const auto* f = find_file(c, r.name);
@@ -255,10 +269,12 @@ std::vector<TrackItem> track_items(const conf::Config& c, const conf::VrrpInstan
   add_refs(c, vi.track_interface, TrackKind::interface, out);
   add_refs(c, vi.track_script, TrackKind::script, out);
   add_refs(c, vi.track_file, TrackKind::file, out);
+  add_refs(c, vi.track_bfd, TrackKind::bfd, out);
   if (const auto* g = group_of(c, vi)) {
     add_refs(c, g->track_interface, TrackKind::interface, out);
     add_refs(c, g->track_script, TrackKind::script, out);
     add_refs(c, g->track_file, TrackKind::file, out);
+    add_refs(c, g->track_bfd, TrackKind::bfd, out);
     // keepalived: a member's tracking is not weighted unless the group allows it.
     if (!(g->sync_group_tracking_weight.is_set() && *g->sync_group_tracking_weight))
       for (auto& t : out) t.weight = 0;

@@ -144,6 +144,13 @@ void Service::set_file_value(const std::string& name, long long value) {
   }
 }
 
+void Service::set_bfd_state(const std::string& name, bool up) {
+  if (!objects_.set_bfd(name, up)) return;
+  if (ports_.log.enabled(Severity::info))
+    ports_.log.write(Severity::info, "track_bfd " + name + " is now " + (up ? "UP" : "DOWN"));
+  if (started_) retrack(TrackKind::bfd, name);
+}
+
 // An instance whose interface was missing (or vanished) and now exists: resolve it anew,
 // attach it to a socket, start it.
 void Service::try_rebind(const std::string& ifname) {

@@ -66,6 +66,8 @@ class Service {
   void on_addr(const AddrEvent& e);
   // A track_file's value (read at start and on every change by the daemon's FileWatch).
   void set_file_value(const std::string& name, long long value);
+  // A bfd_instance's session came Up or left it (track_bfd).
+  void set_bfd_state(const std::string& name, bool up);
   // One log line per instance and per socket: state, priority, counters.
   void dump();
 

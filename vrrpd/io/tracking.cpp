@@ -12,6 +12,7 @@ std::string_view to_string(TrackKind k) {
     case TrackKind::interface: return "track_interface";
     case TrackKind::script: return "track_script";
     case TrackKind::file: return "track_file";
+    case TrackKind::bfd: return "track_bfd";
   }
   return "track";
 }
@@ -42,6 +43,11 @@ bool TrackedObjects::set_script(const std::string& name, ScriptState s) {
 }
 bool TrackedObjects::set_file(const std::string& name, long long value) {
   return set_value(files_, name, value);
+}
+bool TrackedObjects::set_bfd(const std::string& name, bool up) { return set_value(bfds_, name, up); }
+bool TrackedObjects::bfd_up(const std::string& name) const {
+  auto it = bfds_.find(name);
+  return it != bfds_.end() && it->second;
 }
 bool TrackedObjects::interface_up(const std::string& name) const {
   auto it = interfaces_.find(name);
@@ -77,6 +83,7 @@ TrackStatus evaluate(const std::vector<TrackItem>& items, const TrackedObjects& 
   for (const auto& t : items) {
     switch (t.kind) {
       case TrackKind::interface: up_down(t, objects.interface_up(t.name)); break;
+      case TrackKind::bfd: up_down(t, objects.bfd_up(t.name)); break;
       case TrackKind::script: {
         const auto s = objects.script(t.name);
         if (s == ScriptState::init) {  // no result yet: no weight; weight 0 holds the start

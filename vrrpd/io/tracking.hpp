@@ -1,4 +1,5 @@
-// keepalived's tracking: track_interface, track_script (vrrp_script) and track_file turn into
+// keepalived's tracking: track_interface, track_script (vrrp_script), track_file and track_bfd
+// (a bfd_instance's session) turn into
 // an instance's effective priority (weights) or FAULT (weight 0). The values of the tracked
 // objects live in TrackedObjects; evaluate() folds an instance's TrackItems over them. The
 // vrrp_script runner (ScriptTracker) is timer-driven on the loop and never waits for a script.
@@ -18,7 +19,7 @@
 
 namespace vigil::vrrp::io {
 
-enum class TrackKind : std::uint8_t { interface, script, file };
+enum class TrackKind : std::uint8_t { interface, script, file, bfd };
 std::string_view to_string(TrackKind k);
 
 // One `track_interface` / `track_script` / `track_file` line of an instance (or of its
@@ -45,14 +46,17 @@ class TrackedObjects {
   bool set_interface(const std::string& name, bool up);
   bool set_script(const std::string& name, ScriptState s);
   bool set_file(const std::string& name, long long value);
+  bool set_bfd(const std::string& name, bool up);
   bool interface_up(const std::string& name) const;
   ScriptState script(const std::string& name) const;
   long long file(const std::string& name) const;
+  bool bfd_up(const std::string& name) const;  // a session never heard of is down
 
  private:
   std::map<std::string, bool, std::less<>> interfaces_;
   std::map<std::string, ScriptState, std::less<>> scripts_;
   std::map<std::string, long long, std::less<>> files_;
+  std::map<std::string, bool, std::less<>> bfds_;
 };
 
 struct TrackStatus {

@@ -272,6 +272,23 @@ void CheckerService::start(const conf::Config& config) {
   m.driver->start();
 }
 
+void CheckerService::on_bfd(const std::string& name, bool up) {
+  Impl& m = *impl_;
+  if (!m.driver || !m.config) return;
+  // keepalived: a bfd_instance marked `vrrp` (and not `checker`) sends the checkers nothing.
+  for (const auto& b : m.config->bfd_instances)
+    if (b.name.value == name && b.vrrp.is_set() && *b.vrrp && !(b.checker.is_set() && *b.checker)) return;
+  const auto& vss = m.config->virtual_servers;
+  for (std::uint32_t v = 0; v < vss.size(); ++v)
+    for (std::uint32_t r = 0; r < vss[v].real_servers.size(); ++r) {
+      const auto& checks = vss[v].real_servers[r].checkers;
+      for (std::uint32_t c = 0; c < checks.size(); ++c)
+        if (checks[c]->kind == conf::CheckerKind::bfd)
+          if (const auto& b = static_cast<const conf::BfdCheck&>(*checks[c]); b.name.is_set() && *b.name == name)
+            m.driver->report_level({v, r, c}, up);
+    }
+}
+
 void CheckerService::stop() {
   Impl& m = *impl_;
   if (m.stopped || !m.driver) return;

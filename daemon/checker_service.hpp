@@ -15,6 +15,7 @@
 //  - stop() removes the services vigil put in the kernel (keepalived's clear_services).
 #pragma once
 #include <memory>
+#include <string>
 
 #include "conf/model.hpp"
 #include "daemon/loop.hpp"
@@ -33,6 +34,8 @@ class CheckerService {
   // SIGTERM: probing ends (omega notifications), the services leave the kernel.
   void stop();
   void dump();  // SIGUSR1
+  // A BFD session came Up or left it: every BFD_CHECK naming it reports that level.
+  void on_bfd(const std::string& name, bool up);
 
  private:
   struct Impl;

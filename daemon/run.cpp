@@ -54,6 +54,11 @@ class Daemon {
     if (options_.run_check() && checkers_wanted && loop_) {
       checker_ = std::make_unique<CheckerService>(*loop_);
       checker_->start(*config_.config);
+      if (bfd_) {  // BFD_CHECK: the sessions' levels now (all Down at start), then each change
+        bfd_->subscribe([c = checker_.get()](const std::string& name, bool up) { c->on_bfd(name, up); });
+        for (const auto& b : config_.config->bfd_instances)
+          checker_->on_bfd(b.name.value, bfd_->up(b.name.value).value_or(false));
+      }
     }
     if (!options_.run_vrrp() || !loop_) return;
     vrrp_ = std::make_unique<VrrpService>(*loop_);

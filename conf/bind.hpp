@@ -43,6 +43,22 @@ struct Timer {
   static void dump(JsonWriter& j, const T& v) { j.value(static_cast<double>(v) / 1e6); }
 };
 
+// keepalived's BFD intervals: milliseconds, fractions allowed (microsecond resolution);
+// stored in microseconds, bounds in ms.
+template <long long LoMs, long long HiMs>
+struct MsTimer {
+  using T = long long;
+  static std::optional<T> parse(Parser& p, const Stmt& st) {
+    if (!p.want_args(st, 1, 1)) return std::nullopt;
+    // timer_us reads a decimal number of seconds as microseconds; the same digits read as
+    // milliseconds are a thousandth of that.
+    auto v = p.timer_us(st, 0, static_cast<double>(LoMs), static_cast<double>(HiMs));
+    if (!v) return std::nullopt;
+    return *v / 1000;
+  }
+  static void dump(JsonWriter& j, const T& v) { j.value(static_cast<double>(v) / 1e3); }
+};
+
 struct Flag {
   using T = bool;
   static std::optional<T> parse(Parser& p, const Stmt& st) { return p.flag(st); }

@@ -411,7 +411,7 @@ struct LinkbeatInterfaces {
 struct BfdInstance {
   Located<std::string> name;
   Setting<IpAddress> neighbor_ip, source_ip;
-  Setting<long long> min_rx, min_tx, idle_tx, multiplier, ttl, hoplimit, max_hops;
+  Setting<long long> min_rx_us, min_tx_us, idle_tx_us, multiplier, ttl, hoplimit, max_hops;
   Setting<bool> passive, vrrp, checker;
   Setting<long long> weight;
   Setting<bool> weight_reverse;

@@ -1,5 +1,6 @@
 #include "daemon/bfd_service.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "bfd/io/service.hpp"
@@ -20,8 +21,10 @@ LogLevel level(bio::Level l) {
   return LogLevel::info;
 }
 
-bfd::Micros ms(const conf::Setting<long long>& s, long long fallback) {
-  return std::chrono::milliseconds(s.is_set() ? *s : fallback);
+// Stored in microseconds. A transmit interval of 0 means the smallest, 1 us; a Required Min
+// RX of 0 is RFC 5880's "send me nothing".
+bfd::Micros us(const conf::Setting<long long>& s, long long fallback_ms, long long at_least) {
+  return bfd::Micros(s.is_set() ? std::max(*s, at_least) : fallback_ms * 1000);
 }
 
 // keepalived's defaults: min_rx/min_tx 10 ms, idle_tx 1 s, multiplier 5, TTL 255. IPv6 hop
@@ -31,9 +34,9 @@ bio::SessionSpec spec_of(const conf::BfdInstance& b) {
   s.name = b.name.value;
   s.neighbor = *b.neighbor_ip;
   if (b.source_ip.is_set()) s.source = *b.source_ip;
-  s.timing.min_rx = ms(b.min_rx, 10);
-  s.timing.min_tx = ms(b.min_tx, 10);
-  s.timing.idle_tx = ms(b.idle_tx, 1000);
+  s.timing.min_rx = us(b.min_rx_us, 10, 0);
+  s.timing.min_tx = us(b.min_tx_us, 10, 1);
+  s.timing.idle_tx = us(b.idle_tx_us, 1000, 1);
   s.timing.detect_mult = static_cast<std::uint8_t>(b.multiplier.is_set() ? *b.multiplier : 5);
   s.timing.passive = b.passive.is_set() && *b.passive;
   const auto& ttl = s.neighbor.family() == Family::v4 ? b.ttl : b.hoplimit;

@@ -354,9 +354,9 @@ ARGS = {
     # ---- bfd_instance ----
     "neighbor_ip": ("<IP>", "Required."),
     "source_ip": "<IP>",
-    "min_rx": ("<MILLISECONDS>", "1 to 1000000."),
-    "min_tx": ("<MILLISECONDS>", "1 to 1000000."),
-    "idle_tx": ("<MILLISECONDS>", "1 to 1000000."),
+    "min_rx": ("<MILLISECONDS>", "0 to 1000000, fractions to the microsecond; 0 asks the peer to send nothing."),
+    "min_tx": ("<MILLISECONDS>", "0 to 1000000, fractions to the microsecond."),
+    "idle_tx": ("<MILLISECONDS>", "0 to 1000000, fractions to the microsecond."),
     "multiplier": ("<N>", "1 to 255."),
     "passive": BOOL,
     "bfd_instance/vrrp": BOOL,

@@ -90,10 +90,17 @@ ARGS = {
     "startup_script_timeout": ("<SECONDS>", "1 to 1000."),
     "shutdown_script": SCRIPT,
     "shutdown_script_timeout": ("<SECONDS>", "1 to 1000."),
-    "notify_fifo": "<PATH>",
-    "notify_fifo_script": SCRIPT,
-    "vrrp_notify_fifo": "<PATH>",
-    "vrrp_notify_fifo_script": SCRIPT,
+    "notify_fifo": ("<PATH>",
+                    "Created (mode 0644) when missing, and then removed when vigil stops; opened without "
+                    "waiting for a reader. One line per change, as keepalived: "
+                    "INSTANCE \"VI_1\" MASTER 100 (the effective priority; STOP when an instance stops), "
+                    "GROUP \"G1\" BACKUP 0. A reader that falls behind loses lines (counted and logged); "
+                    "VRRP never waits for it. vigil writes the VRRP lines only."),
+    "notify_fifo_script": (SCRIPT,
+                           "Started with the FIFO's name as its last argument, before the FIFO is opened; "
+                           "sent SIGTERM when vigil stops."),
+    "vrrp_notify_fifo": ("<PATH>", "As notify_fifo; the same path given for both gets each line once."),
+    "vrrp_notify_fifo_script": (SCRIPT, "As notify_fifo_script."),
     "lvs_notify_fifo": "<PATH>",
     "lvs_notify_fifo_script": SCRIPT,
     "vrrp_mcast_group4": "<IPV4-ADDRESS>",

@@ -309,6 +309,8 @@ void Instance::on(const AdvertDiscarded& a) {
 }
 
 void Instance::notify(State to) {
+  // keepalived's order: the FIFO line, then the scripts.
+  if (ports_.fifo) ports_.fifo->write(fifo_line(FifoSubject::instance, config_.name, to, router_.priority()));
   const auto& n = config_.notify;
   const std::vector<std::string>* specific = nullptr;
   switch (to) {

@@ -17,6 +17,7 @@
 #include "vrrpd/io/arp_sender.hpp"
 #include "vrrpd/io/demux.hpp"
 #include "vrrpd/io/log.hpp"
+#include "vrrpd/io/notify_fifo.hpp"
 #include "vrrpd/io/route_installer.hpp"
 #include "vrrpd/io/scripts.hpp"
 #include "vrrpd/io/timer.hpp"
@@ -71,6 +72,7 @@ class Instance {
     TimerService& timers;
     Log& log;
     RouteInstaller* routes{nullptr};  // null: virtual routes/rules cannot be installed
+    NotifyFifo* fifo{nullptr};        // notify_fifo / vrrp_notify_fifo; null: none
   };
 
   struct Stats {

@@ -77,8 +77,22 @@ SpawnScriptRunner::SpawnScriptRunner(boost::asio::io_context& io, TimerService& 
 SpawnScriptRunner::~SpawnScriptRunner() = default;
 
 void SpawnScriptRunner::run(std::vector<std::string> argv, Duration timeout, OnExit on_exit) {
-  auto not_started = [&] {
+  start(std::move(argv), timeout, std::move(on_exit));
+}
+
+bool SpawnScriptRunner::signal(std::uint64_t id, int sig) {
+  auto it = std::find_if(children_.begin(), children_.end(),
+                         [&](const auto& c) { return c->id == id; });
+  if (it == children_.end()) return false;
+  pidfd_kill((*it)->fd.native_handle(), sig);
+  ::kill(-(*it)->pid, sig);
+  return true;
+}
+
+std::uint64_t SpawnScriptRunner::start(std::vector<std::string> argv, Duration timeout, OnExit on_exit) {
+  auto not_started = [&]() -> std::uint64_t {
     if (on_exit) on_exit(ScriptExit{ScriptExit::How::not_started, 0});
+    return 0;
   };
   if (argv.empty()) return not_started();
   std::vector<char*> args;
@@ -122,6 +136,7 @@ void SpawnScriptRunner::run(std::vector<std::string> argv, Duration timeout, OnE
                        });
   log_.write(Severity::debug, "script " + child->name + " started, pid " + std::to_string(pid));
   children_.push_back(std::move(child));
+  return id;
 }
 
 void SpawnScriptRunner::reap(std::uint64_t id) {

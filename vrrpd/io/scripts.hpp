@@ -53,6 +53,10 @@ class SpawnScriptRunner final : public ScriptRunner {
 
   using ScriptRunner::run;
   void run(std::vector<std::string> argv, Duration timeout, OnExit on_exit) override;
+  // run(), returning the script's id while it runs (0: it could not start), for signal().
+  std::uint64_t start(std::vector<std::string> argv, Duration timeout, OnExit on_exit);
+  // Signals a running script (through its pidfd) and its process group; false if it ended.
+  bool signal(std::uint64_t id, int sig);
   std::size_t running() const { return children_.size(); }
 
  private:

@@ -17,8 +17,8 @@ std::string state_word(State s) {
 
 }  // namespace
 
-SyncGroup::SyncGroup(SyncGroupConfig config, ScriptRunner& scripts, Log& log)
-    : config_(std::move(config)), scripts_(scripts), log_(log) {}
+SyncGroup::SyncGroup(SyncGroupConfig config, ScriptRunner& scripts, Log& log, NotifyFifo* fifo)
+    : config_(std::move(config)), scripts_(scripts), fifo_(fifo), log_(log) {}
 
 void SyncGroup::add(Instance& member) {
   members_.push_back(&member);
@@ -82,6 +82,7 @@ void SyncGroup::update_state() {
 }
 
 void SyncGroup::notify(State to) {
+  if (fifo_) fifo_->write(fifo_line(FifoSubject::group, config_.name, to, 0));
   const auto& n = config_.notify;
   const std::vector<std::string>* specific = nullptr;
   switch (to) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "vrrpd/io/notify_fifo.hpp"
 #include "vrrpd/io/arp_sender.hpp"
 #include "vrrpd/io/log.hpp"
 #include "vrrpd/io/route_installer.hpp"
@@ -156,6 +157,12 @@ class FakeScripts final : public io::ScriptRunner {
   }
   std::vector<std::vector<std::string>> runs;
   std::vector<OnExit> pending;
+};
+
+class RecordingFifo final : public io::NotifyFifo {
+ public:
+  void write(std::string line) override { lines.push_back(std::move(line)); }
+  std::vector<std::string> lines;
 };
 
 class RecordingLog final : public io::Log {

@@ -130,11 +130,15 @@ void VrrpService::Impl::open_fifos(const conf::GlobalDefs& g) {
       continue;
     }
     if (script->is_set()) {
-      auto argv = vio::split_command((*script)->command);
-      argv.push_back(**path);
-      // It reads for as long as we run; stopped with us.
-      if (auto id = scripts.start(std::move(argv), std::chrono::hours{24 * 365 * 10}, nullptr))
-        fifo_scripts.push_back(id);
+      auto prepared = vio::prepare_script(*script, g);
+      if (!prepared.warning.empty()) loop.log().warning("vrrp: notify fifo script " + prepared.warning);
+      if (!prepared.argv.empty()) {
+        prepared.argv.push_back(**path);
+        // It reads for as long as we run; stopped with us.
+        if (auto id = scripts.start(std::move(prepared.argv), std::chrono::hours{24 * 365 * 10}, nullptr,
+                                    prepared.as))
+          fifo_scripts.push_back(id);
+      }
     }
     fifo.add(**f);
     fifo_files.push_back(std::move(*f));
@@ -178,8 +182,10 @@ void VrrpService::start(const conf::Config& config) {
   }
 
   vio::Service::Options options;
-  options.scripts = vio::script_specs(config);
-  options.groups = vio::sync_groups(config);
+  std::vector<std::string> script_warnings;
+  options.scripts = vio::script_specs(config, &script_warnings);
+  options.groups = vio::sync_groups(config, &script_warnings);
+  for (const auto& w : script_warnings) log.warning("vrrp: " + w);
   if (auto st = vio::static_addresses(config, &vio::lookup_interface))
     options.static_addresses = std::move(*st);
   else

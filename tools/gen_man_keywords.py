@@ -69,8 +69,17 @@ ARGS = {
     "checker_log_all_failures": BOOL,
     "no_email_faults": BOOL,
     "default_interface": ("<INTERFACE>", "Also the interface of a vrrp_instance that names none."),
-    "script_user": "<USER> [<GROUP>]",
-    "enable_script_security": BOOL,
+    "script_user": ("<USER> [<GROUP>]",
+                    "Who runs every script (notify, vrrp_script, MISC_CHECK, notify_fifo_script) that "
+                    "names no user of its own: its uid, the group (the user's primary group unless given) and "
+                    "the user's supplementary groups, set in the child before exec. Names are resolved at start. "
+                    "Without it scripts run as vigil's own user (keepalived would pick keepalived_script "
+                    "when that user exists). A script whose user or group is unknown is not run (logged)."),
+    "enable_script_security": (BOOL,
+                               "A VRRP script (notify, vrrp_script, notify_fifo_script) that would run as root "
+                               "is refused, with a warning, when it or a directory above it is owned by "
+                               "another user, writable by a group other than root, or writable by anyone "
+                               "(a sticky directory such as /tmp excepted). A refused vrrp_script is not tracked."),
     "umask": ("<OCTAL>", "Only the octal form is supported; the symbolic form is warned about and ignored."),
     "net_namespace": "<NAME>",
     "net_namespace_ipvs": "<NAME>",
@@ -247,7 +256,7 @@ ARGS = {
     "weight": (WEIGHT, "-254 to 254."),
     "rise": "<N>",
     "fall": "<N>",
-    "user": "<USER> [<GROUP>]",
+    "user": ("<USER> [<GROUP>]", "Runs the script as this user instead of script_user."),
     "init_fail": BOOL,
     # ---- track_file ----
     "file": "<PATH>",

@@ -34,6 +34,10 @@ struct NotifyConfig {
   // Argument vectors; empty = not configured. keepalived runs notify_* as given and appends
   // "INSTANCE <name> <STATE> <priority>" to the generic `notify`.
   std::vector<std::string> master, backup, fault, stop, notify;
+  // Who runs each (a script's `user [group]`, else global_defs script_user).
+  struct Users {
+    RunAs master, backup, fault, stop, notify;
+  } as;
   Duration timeout{std::chrono::seconds{30}};
 };
 

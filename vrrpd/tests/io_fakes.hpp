@@ -143,7 +143,8 @@ class FakeArp final : public io::ArpSender {
 class FakeScripts final : public io::ScriptRunner {
  public:
   using io::ScriptRunner::run;
-  void run(std::vector<std::string> argv, Duration, OnExit on_exit) override {
+  void run(std::vector<std::string> argv, Duration, OnExit on_exit, const io::RunAs& as) override {
+    users.push_back(as ? as->user : std::string());
     runs.push_back(std::move(argv));
     if (on_exit) pending.push_back(std::move(on_exit));
   }
@@ -156,6 +157,7 @@ class FakeScripts final : public io::ScriptRunner {
     return true;
   }
   std::vector<std::vector<std::string>> runs;
+  std::vector<std::string> users;  // per run: who ran it ("" = vigil's own user)
   std::vector<OnExit> pending;
 };
 

@@ -112,6 +112,8 @@ struct CheckerService::Impl {
   const conf::Config* config{nullptr};
   cio::AsioProber prober;
   cio::MiscRunner scripts;  // notify scripts
+  // Who runs them, resolved once per (user, group).
+  std::map<std::pair<std::string, std::string>, Result<proc::Credentials, std::string>> users;
   std::unique_ptr<cio::CheckerDriver> driver;
   std::unique_ptr<ipvs::IpvsPort> port;
   bool kernel{false};
@@ -221,8 +223,23 @@ struct CheckerService::Impl {
     const bool rs = n.kind == NotifyKind::rs_up || n.kind == NotifyKind::rs_down;
     const bool up = n.kind == NotifyKind::rs_up || n.kind == NotifyKind::quorum_up;
     if (n.script && !n.script->command.empty()) {
-      // Not waited for; reaped when it ends (an hour at most).
-      scripts.run(n.script->command, loop.clock().now() + std::chrono::hours(1), [](cio::MiscExit) {});
+      // Not waited for; reaped when it ends (an hour at most). As its `user [group]`, else
+      // global_defs script_user.
+      std::string user = n.script->user, group = n.script->group;
+      const auto& gd = config->global;
+      if (user.empty() && gd.script_user.is_set())
+        user = *gd.script_user, group = gd.script_group.is_set() ? *gd.script_group : std::string();
+      std::optional<proc::Credentials> as;
+      if (!user.empty()) {
+        auto it = users.find({user, group});
+        if (it == users.end()) it = users.emplace(std::pair{user, group}, proc::resolve_user(user, group)).first;
+        if (!it->second) {
+          log.write(cio::Severity::warning, "notify script " + n.script->command + ": " + it->second.error());
+          return;
+        }
+        if (it->second->uid != ::geteuid() || it->second->gid != ::getegid()) as = *it->second;
+      }
+      scripts.run(n.script->command, loop.clock().now() + std::chrono::hours(1), [](cio::MiscExit) {}, as);
     }
     const auto& g = config->global;
     const std::string line = (rs ? "RS " + driver->rs_name(n.server) + " " : std::string("VS ")) +
@@ -260,6 +277,9 @@ void CheckerService::start(const conf::Config& config) {
   m.open_port();
   m.index(config);
   m.prober.set_tls(cio::tls_settings(config));
+  if (config.global.script_user.is_set())
+    m.prober.set_script_user(*config.global.script_user,
+                             config.global.script_group.is_set() ? *config.global.script_group : std::string());
   std::size_t checkers = 0;
   for (const auto& vs : config.virtual_servers)
     for (const auto& rs : vs.real_servers) checkers += rs.checkers.size();

@@ -3,11 +3,14 @@
 #include <net/if.h>
 #include <sys/prctl.h>
 
+#include <csignal>
+
 #include <boost/asio/post.hpp>
 #include <utility>
 #include <vector>
 
 #include "vrrpd/io/arp_sender.hpp"
+#include "vrrpd/io/fifo_file.hpp"
 #include "vrrpd/io/file_watch.hpp"
 #include "vrrpd/io/instance_config.hpp"
 #include "vrrpd/io/link_monitor.hpp"
@@ -98,6 +101,12 @@ struct VrrpService::Impl {
   std::unique_ptr<vio::FileWatch> files;
   std::unique_ptr<vio::NftFilter> filter;  // no_accept: set while vigil's table is installed
   std::string filter_table;
+  // notify_fifo and vrrp_notify_fifo (declared before the Service: it writes its STOP lines
+  // before they close), and their scripts, stopped with the service.
+  std::vector<std::unique_ptr<vio::FifoFile>> fifo_files;
+  vio::FifoFanOut fifo;
+  std::vector<std::uint64_t> fifo_scripts;
+  void open_fifos(const conf::GlobalDefs& g);
   // What resolving an instance anew needs of the configuration.
   struct Kept {
     conf::GlobalDefs global;
@@ -106,6 +115,38 @@ struct VrrpService::Impl {
   std::shared_ptr<const Kept> config;
   std::unique_ptr<vio::Service> service;
 };
+
+// keepalived: the FIFO is created if missing, its script (if any) started with the FIFO's
+// name as last argument, then the FIFO opened. notify_fifo gets the VRRP lines as well as
+// vrrp_notify_fifo; a path given for both is written once.
+void VrrpService::Impl::open_fifos(const conf::GlobalDefs& g) {
+  const std::pair<const conf::Setting<std::string>*, const conf::Setting<conf::Script>*> fifos[] = {
+      {&g.notify_fifo, &g.notify_fifo_script}, {&g.vrrp_notify_fifo, &g.vrrp_notify_fifo_script}};
+  for (const auto& [path, script] : fifos) {
+    if (!path->is_set() || (*path)->empty()) continue;
+    bool seen = false;
+    for (const auto& f : fifo_files) seen = seen || f->path() == **path;
+    if (seen) continue;
+    auto f = vio::FifoFile::open(loop.context(), **path, timers, log);
+    if (!f) {
+      loop.log().error("vrrp: " + f.error());
+      continue;
+    }
+    if (script->is_set()) {
+      auto prepared = vio::prepare_script(*script, g);
+      if (!prepared.warning.empty()) loop.log().warning("vrrp: notify fifo script " + prepared.warning);
+      if (!prepared.argv.empty()) {
+        prepared.argv.push_back(**path);
+        // It reads for as long as we run; stopped with us.
+        if (auto id = scripts.start(std::move(prepared.argv), std::chrono::hours{24 * 365 * 10}, nullptr,
+                                    prepared.as))
+          fifo_scripts.push_back(id);
+      }
+    }
+    fifo.add(**f);
+    fifo_files.push_back(std::move(*f));
+  }
+}
 
 VrrpService::VrrpService(Loop& loop) : impl_(std::make_unique<Impl>(loop)) {}
 
@@ -126,6 +167,7 @@ void VrrpService::start(const conf::Config& config) {
     m.vips = std::make_unique<NoVipInstaller>(nl.error());
   }
   if (auto nl = vio::NlRouteInstaller::open()) m.routes = std::move(*nl);
+  m.open_fifos(config.global);
 
   std::vector<vio::InstanceConfig> configs;
   for (const auto& vi : config.vrrp_instances) {
@@ -158,8 +200,10 @@ void VrrpService::start(const conf::Config& config) {
   }
 
   vio::Service::Options options;
-  options.scripts = vio::script_specs(config);
-  options.groups = vio::sync_groups(config);
+  std::vector<std::string> script_warnings;
+  options.scripts = vio::script_specs(config, &script_warnings);
+  options.groups = vio::sync_groups(config, &script_warnings);
+  for (const auto& w : script_warnings) log.warning("vrrp: " + w);
   if (auto st = vio::static_addresses(config, &vio::lookup_interface))
     options.static_addresses = std::move(*st);
   else
@@ -186,7 +230,8 @@ void VrrpService::start(const conf::Config& config) {
 
   m.service = std::make_unique<vio::Service>(
       std::move(configs),
-      vio::Service::Ports{m.sockets, *m.vips, m.arp, m.scripts, m.timers, m.log, m.routes.get()},
+      vio::Service::Ports{m.sockets, *m.vips, m.arp, m.scripts, m.timers, m.log, m.routes.get(),
+                          m.fifo.empty() ? nullptr : &m.fifo},
       std::move(options));
   // The monitor first: a link that changes while the instances start is not missed.
   if (auto links = vio::LinkMonitor::open(
@@ -233,6 +278,8 @@ void VrrpService::stop() {
       impl_->loop.log().error("vrrp: " + removed.error());
     impl_->filter.reset();
   }
+  // The STOP lines are in the FIFOs (or queued); the readers we started go now.
+  for (auto id : impl_->fifo_scripts) impl_->scripts.signal(id, SIGTERM);
   impl_->log.flush();  // the loop stops after this
 }
 

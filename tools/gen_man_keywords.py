@@ -69,8 +69,17 @@ ARGS = {
     "checker_log_all_failures": BOOL,
     "no_email_faults": BOOL,
     "default_interface": ("<INTERFACE>", "Also the interface of a vrrp_instance that names none."),
-    "script_user": "<USER> [<GROUP>]",
-    "enable_script_security": BOOL,
+    "script_user": ("<USER> [<GROUP>]",
+                    "Who runs every script (notify, vrrp_script, MISC_CHECK, notify_fifo_script) that "
+                    "names no user of its own: its uid, the group (the user's primary group unless given) and "
+                    "the user's supplementary groups, set in the child before exec. Names are resolved at start. "
+                    "Without it scripts run as vigil's own user (keepalived would pick keepalived_script "
+                    "when that user exists). A script whose user or group is unknown is not run (logged)."),
+    "enable_script_security": (BOOL,
+                               "A VRRP script (notify, vrrp_script, notify_fifo_script) that would run as root "
+                               "is refused, with a warning, when it or a directory above it is owned by "
+                               "another user, writable by a group other than root, or writable by anyone "
+                               "(a sticky directory such as /tmp excepted). A refused vrrp_script is not tracked."),
     "umask": ("<OCTAL>", "Only the octal form is supported; the symbolic form is warned about and ignored."),
     "net_namespace": "<NAME>",
     "net_namespace_ipvs": "<NAME>",
@@ -90,10 +99,17 @@ ARGS = {
     "startup_script_timeout": ("<SECONDS>", "1 to 1000."),
     "shutdown_script": SCRIPT,
     "shutdown_script_timeout": ("<SECONDS>", "1 to 1000."),
-    "notify_fifo": "<PATH>",
-    "notify_fifo_script": SCRIPT,
-    "vrrp_notify_fifo": "<PATH>",
-    "vrrp_notify_fifo_script": SCRIPT,
+    "notify_fifo": ("<PATH>",
+                    "Created (mode 0644) when missing, and then removed when vigil stops; opened without "
+                    "waiting for a reader. One line per change, as keepalived: "
+                    "INSTANCE \"VI_1\" MASTER 100 (the effective priority; STOP when an instance stops), "
+                    "GROUP \"G1\" BACKUP 0. A reader that falls behind loses lines (counted and logged); "
+                    "VRRP never waits for it. vigil writes the VRRP lines only."),
+    "notify_fifo_script": (SCRIPT,
+                           "Started with the FIFO's name as its last argument, before the FIFO is opened; "
+                           "sent SIGTERM when vigil stops."),
+    "vrrp_notify_fifo": ("<PATH>", "As notify_fifo; the same path given for both gets each line once."),
+    "vrrp_notify_fifo_script": (SCRIPT, "As notify_fifo_script."),
     "lvs_notify_fifo": "<PATH>",
     "lvs_notify_fifo_script": SCRIPT,
     "vrrp_mcast_group4": "<IPV4-ADDRESS>",
@@ -240,7 +256,7 @@ ARGS = {
     "weight": (WEIGHT, "-254 to 254."),
     "rise": "<N>",
     "fall": "<N>",
-    "user": "<USER> [<GROUP>]",
+    "user": ("<USER> [<GROUP>]", "Runs the script as this user instead of script_user."),
     "init_fail": BOOL,
     # ---- track_file ----
     "file": "<PATH>",

@@ -1,8 +1,5 @@
 #include "checkers/io/misc_runner.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,8 +14,6 @@
 #include "base/result.hpp"
 #include "checkers/io/asio_time.hpp"
 
-extern char** environ;
-
 namespace vigil::checkers::io {
 namespace asio = boost::asio;
 
@@ -31,40 +26,6 @@ struct MiscRunner::Child {
   bool timed_out{false};
 };
 
-namespace {
-
-// glibc 2.36's <sys/pidfd.h> lacks extern "C"; the system call needs no wrapper.
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-
-// posix_spawn of /bin/sh -c command in a new process group; the pid, or an error text.
-Result<pid_t, std::string> spawn_shell(const std::string& command) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  for (int fd = 0; fd <= 2; ++fd)
-    posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
-  // The loop's sockets, pidfds and epoll must not leak into scripts.
-  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Default dispositions and nothing blocked: the daemon's signal handling is not the script's.
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setpgroup(&attr, 0);  // a group of its own, killed as one at the deadline
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  std::string sh = "/bin/sh", dash_c = "-c", cmd = command;
-  char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
-  pid_t pid = 0;
-  const int err = ::posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&fa);
-  if (err != 0) return unexpected(std::string("posix_spawn: ") + std::strerror(err));
-  return pid;
-}
-
-}  // namespace
 
 MiscRunner::~MiscRunner() {
   for (auto& [token, c] : children_) {
@@ -75,12 +36,17 @@ MiscRunner::~MiscRunner() {
   }
 }
 
-std::uint64_t MiscRunner::run(const std::string& command, TimePoint deadline, std::function<void(MiscExit)> done) {
+std::uint64_t MiscRunner::run(const std::string& command, TimePoint deadline, std::function<void(MiscExit)> done,
+                              const std::optional<proc::Credentials>& as) {
   const std::uint64_t token = next_token_++;
-  auto pid = spawn_shell(command);
+  proc::SpawnOptions options;
+  options.null_stdio = true;
+  options.close_fds = true;  // the loop's sockets, pidfds and epoll stay ours
+  options.as = as;
+  auto pid = proc::spawn({"/bin/sh", "-c", command}, options);
   int pidfd = -1;
   if (pid) {
-    pidfd = pidfd_open(*pid);
+    pidfd = proc::pidfd_open(*pid);
     if (pidfd < 0) {  // cannot watch it: kill and reap now (it has barely started)
       const std::string err = std::string("pidfd_open: ") + std::strerror(errno);
       ::kill(-*pid, SIGKILL);

@@ -1,7 +1,8 @@
-// MISC_CHECK's scripts, run without blocking the loop: posix_spawn of `/bin/sh -c COMMAND`
-// (no fork of the loop's memory) in a process group of its own, with stdin/stdout/stderr on
-// /dev/null and no other descriptor inherited; a pidfd the loop waits on for the exit; and
-// at the deadline a SIGKILL to the whole group (the script and whatever it started).
+// MISC_CHECK's scripts, run without blocking the loop: `/bin/sh -c COMMAND` started by
+// proc::spawn (posix_spawn, or fork to run as another user) in a process group of its own,
+// with stdin/stdout/stderr on /dev/null and no other descriptor inherited; a pidfd the loop
+// waits on for the exit; and at the deadline a SIGKILL to the whole group (the script and
+// whatever it started).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <unordered_map>
 
 #include "base/clock.hpp"
+#include "proc/spawn.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -33,7 +35,9 @@ class MiscRunner {
   MiscRunner& operator=(const MiscRunner&) = delete;
 
   // `done` runs once, on the loop, when the script has been reaped (or could not start).
-  std::uint64_t run(const std::string& command, TimePoint deadline, std::function<void(MiscExit)> done);
+  // `as`: the user (and groups) it runs as; vigil's own when not given.
+  std::uint64_t run(const std::string& command, TimePoint deadline, std::function<void(MiscExit)> done,
+                    const std::optional<proc::Credentials>& as = std::nullopt);
   // Kills the group; the script is still reaped, silently.
   void cancel(std::uint64_t token);
   std::size_t running() const { return children_.size(); }

@@ -1,8 +1,11 @@
 #include "checkers/io/prober.hpp"
 
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -38,6 +41,22 @@ struct AsioProber::Impl {
   TlsSettings tls;
   std::unordered_map<std::uint64_t, Running> running;
   std::set<conf::CheckerKind> warned;
+  std::string script_user, script_group;
+  // Users resolved once (the lookup may block: not on every run).
+  std::map<std::pair<std::string, std::string>, Result<proc::Credentials, std::string>> users;
+  // Who runs a MISC_CHECK: its `user`, else the user on its misc_path line, else script_user.
+  Result<std::optional<proc::Credentials>, std::string> run_as(const conf::MiscCheck& c) {
+    std::string user, group;
+    if (c.user.is_set() && !c.user->user.empty()) user = c.user->user, group = c.user->group;
+    else if (!c.misc_path->user.empty()) user = c.misc_path->user, group = c.misc_path->group;
+    else user = script_user, group = script_group;
+    if (user.empty()) return std::optional<proc::Credentials>();
+    auto it = users.find({user, group});
+    if (it == users.end()) it = users.emplace(std::pair{user, group}, proc::resolve_user(user, group)).first;
+    if (!it->second) return unexpected(it->second.error());
+    if (it->second->uid == ::geteuid() && it->second->gid == ::getegid()) return std::optional<proc::Credentials>();
+    return std::optional<proc::Credentials>(*it->second);
+  }
   std::uint64_t next{1};
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 };
@@ -46,6 +65,12 @@ AsioProber::AsioProber(asio::io_context& io, Log& log) : impl_(std::make_unique<
 AsioProber::~AsioProber() = default;
 
 void AsioProber::set_tls(const TlsSettings& tls) { impl_->tls = tls; }
+
+void AsioProber::set_script_user(std::string user, std::string group) {
+  impl_->script_user = std::move(user);
+  impl_->script_group = std::move(group);
+  impl_->users.clear();
+}
 
 std::uint64_t AsioProber::start(const conf::CheckBase& check, TimePoint deadline, ProbeDone done) {
   Impl& m = *impl_;
@@ -74,7 +99,15 @@ std::uint64_t AsioProber::start(const conf::CheckBase& check, TimePoint deadline
         else if (!v.ok) reason = "exited with status " + std::to_string(*e.status);
         finish(ProbeOutcome{v.ok, v.weight, std::move(reason)});
       };
-      m.running[token] = {Impl::Kind::misc, m.misc.run(c.misc_path->command, deadline, std::move(on_exit))};
+      auto as = m.run_as(c);
+      if (!as) {
+        asio::post(m.io, [on_exit = std::move(on_exit), err = as.error()]() mutable {
+          on_exit(MiscExit{std::nullopt, false, err});
+        });
+        m.running[token] = {Impl::Kind::none, 0};
+        break;
+      }
+      m.running[token] = {Impl::Kind::misc, m.misc.run(c.misc_path->command, deadline, std::move(on_exit), *as)};
       break;
     }
     case conf::CheckerKind::http:

@@ -51,6 +51,9 @@ class AsioProber final : public Prober {
   void cancel(std::uint64_t token) override;
   // SSL_GET's client settings: the global SSL block (http_probe.hpp's tls_settings()).
   void set_tls(const TlsSettings& tls);
+  // global_defs script_user [group]: who runs a MISC_CHECK without a `user` of its own
+  // (vigil's own user when empty).
+  void set_script_user(std::string user, std::string group);
 
  private:
   struct Impl;

@@ -71,6 +71,33 @@ TEST(MiscProbe, CommandLineGoesThroughTheShell) {
   EXPECT_TRUE(probe("test \"$((2 + 3))\" = 5 && true", false).ok);
 }
 
+// MISC_CHECK `user nobody`, and script_user for a check without one; an unknown user fails
+// the check (with the reason) instead of running it as root.
+TEST(MiscProbe, RunsAsItsUserOrScriptUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to change user";
+  asio::io_context io;
+  NullLog log;
+  AsioProber prober(io, log);
+  auto run = [&](const conf::MiscCheck& m) {
+    std::optional<ProbeOutcome> out;
+    prober.start(m, now() + 2s, [&](ProbeOutcome o) { out = std::move(o); });
+    EXPECT_TRUE(run_until(io, [&] { return out.has_value(); }));
+    return out.value_or(ProbeOutcome{false, std::nullopt, "no result"});
+  };
+  auto as_nobody = misc("test \"$(id -u)\" = 65534", false);
+  EXPECT_FALSE(run(*as_nobody).ok);  // vigil's own user (root) without a user
+  as_nobody->user.assign(conf::Script{"", "nobody", ""}, {1, 0, 1});
+  EXPECT_TRUE(run(*as_nobody).ok);
+  auto plain = misc("test \"$(id -u)\" = 1", false);
+  prober.set_script_user("daemon", "");
+  EXPECT_TRUE(run(*plain).ok);
+  auto unknown = misc("exit 0", false);
+  unknown->user.assign(conf::Script{"", "no-such-user-vigil", ""}, {1, 0, 1});
+  const auto o = run(*unknown);
+  EXPECT_FALSE(o.ok);
+  EXPECT_NE(o.reason.find("unknown user"), std::string::npos) << o.reason;
+}
+
 TEST(MiscRunner, HungScriptIsKilledAtItsDeadlineWhileTheLoopKeepsTurning) {
   asio::io_context io;
   NullLog log;

@@ -308,20 +308,23 @@ void Instance::on(const AdvertDiscarded& a) {
 }
 
 void Instance::notify(State to) {
+  // keepalived's order: the FIFO line, then the scripts.
+  if (ports_.fifo) ports_.fifo->write(fifo_line(FifoSubject::instance, config_.name, to, router_.priority()));
   const auto& n = config_.notify;
   const std::vector<std::string>* specific = nullptr;
+  const RunAs* as = nullptr;
   switch (to) {
-    case State::master: specific = &n.master; break;
-    case State::backup: specific = &n.backup; break;
-    case State::fault: specific = &n.fault; break;
-    case State::initialize: specific = &n.stop; break;
+    case State::master: specific = &n.master, as = &n.as.master; break;
+    case State::backup: specific = &n.backup, as = &n.as.backup; break;
+    case State::fault: specific = &n.fault, as = &n.as.fault; break;
+    case State::initialize: specific = &n.stop, as = &n.as.stop; break;
   }
-  if (specific && !specific->empty()) ports_.scripts.run(*specific, n.timeout);
+  if (specific && !specific->empty()) ports_.scripts.run(*specific, n.timeout, nullptr, *as);
   if (!n.notify.empty()) {
     auto argv = n.notify;
     argv.insert(argv.end(), {"INSTANCE", config_.name, state_word(to),
                              std::to_string(router_.priority())});
-    ports_.scripts.run(std::move(argv), n.timeout);
+    ports_.scripts.run(std::move(argv), n.timeout, nullptr, n.as.notify);
   }
 }
 

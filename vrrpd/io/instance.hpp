@@ -17,6 +17,7 @@
 #include "vrrpd/io/arp_sender.hpp"
 #include "vrrpd/io/demux.hpp"
 #include "vrrpd/io/log.hpp"
+#include "vrrpd/io/notify_fifo.hpp"
 #include "vrrpd/io/route_installer.hpp"
 #include "vrrpd/io/scripts.hpp"
 #include "vrrpd/io/timer.hpp"
@@ -33,6 +34,10 @@ struct NotifyConfig {
   // Argument vectors; empty = not configured. keepalived runs notify_* as given and appends
   // "INSTANCE <name> <STATE> <priority>" to the generic `notify`.
   std::vector<std::string> master, backup, fault, stop, notify;
+  // Who runs each (a script's `user [group]`, else global_defs script_user).
+  struct Users {
+    RunAs master, backup, fault, stop, notify;
+  } as;
   Duration timeout{std::chrono::seconds{30}};
 };
 
@@ -71,6 +76,7 @@ class Instance {
     TimerService& timers;
     Log& log;
     RouteInstaller* routes{nullptr};  // null: virtual routes/rules cannot be installed
+    NotifyFifo* fifo{nullptr};        // notify_fifo / vrrp_notify_fifo; null: none
   };
 
   struct Stats {

@@ -1,7 +1,10 @@
 #include "vrrpd/io/instance_config.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
+#include <map>
 
 #include "vrrpd/io/scripts.hpp"
 
@@ -17,8 +20,28 @@ IpAddress default_group(Family f, const conf::GlobalDefs& g) {
   return g.vrrp_mcast_group6.is_set() ? *g.vrrp_mcast_group6 : *IpAddress::parse("ff02::12");
 }
 
-std::vector<std::string> argv_of(const conf::Setting<conf::Script>& s) {
-  return s.is_set() ? split_command(s->command) : std::vector<std::string>{};
+// What prepare_script learnt about a user or a program, kept for the other scripts.
+Result<proc::Credentials, std::string> resolve_cached(const std::string& user, const std::string& group) {
+  static std::map<std::pair<std::string, std::string>, Result<proc::Credentials, std::string>> cache;
+  auto it = cache.find({user, group});
+  if (it == cache.end()) it = cache.emplace(std::pair{user, group}, proc::resolve_user(user, group)).first;
+  return it->second;
+}
+
+std::optional<std::string> insecure_cached(const std::string& program) {
+  static std::map<std::string, std::optional<std::string>> cache;
+  auto it = cache.find(program);
+  if (it == cache.end()) it = cache.emplace(program, proc::insecure_script(program)).first;
+  return it->second;
+}
+
+// Prepares a notify script; a refused one is left out with the warning.
+std::vector<std::string> notify_script(const conf::Setting<conf::Script>& s, const conf::GlobalDefs& g, RunAs& as,
+                                       std::vector<std::string>* warnings) {
+  auto p = prepare_script(s, g);
+  if (!p.warning.empty() && warnings) warnings->push_back(std::move(p.warning));
+  as = std::move(p.as);
+  return std::move(p.argv);
 }
 
 // RFC 3768 §5.3.6 / keepalived: the password, truncated or zero-padded to 8 bytes.
@@ -186,11 +209,11 @@ Result<InstanceConfig, std::string> make_instance_config(const conf::VrrpInstanc
   g.lower_repeat = vi.garp_lower_prio_repeat.is_set() ? static_cast<unsigned>(*vi.garp_lower_prio_repeat) : g.repeat;
   g.lower_delay = vi.garp_lower_prio_delay.is_set() ? Duration{seconds{*vi.garp_lower_prio_delay}} : g.delay;
 
-  c.notify.master = argv_of(vi.notify_master);
-  c.notify.backup = argv_of(vi.notify_backup);
-  c.notify.fault = argv_of(vi.notify_fault);
-  c.notify.stop = argv_of(vi.notify_stop);
-  c.notify.notify = argv_of(vi.notify);
+  c.notify.master = notify_script(vi.notify_master, global, c.notify.as.master, &c.warnings);
+  c.notify.backup = notify_script(vi.notify_backup, global, c.notify.as.backup, &c.warnings);
+  c.notify.fault = notify_script(vi.notify_fault, global, c.notify.as.fault, &c.warnings);
+  c.notify.stop = notify_script(vi.notify_stop, global, c.notify.as.stop, &c.warnings);
+  c.notify.notify = notify_script(vi.notify, global, c.notify.as.notify, &c.warnings);
 
   const bool compat = vi.v3_checksum_as_v2.is_set() && *vi.v3_checksum_as_v2;
   c.encode.v3_checksum_as_v2 = compat;
@@ -238,6 +261,8 @@ void add_refs(const conf::Config& c, const std::vector<conf::TrackRef>& refs, Tr
     if (kind == TrackKind::script) {
       const auto* s = find_script(c, r.name);
       if (!s || !s->script.is_set()) continue;
+      // Refused (unknown user, enable_script_security): ignored, as keepalived disables it.
+      if (prepare_script(s->script, c.global, &s->user).argv.empty()) continue;
       if (!r.weight && s->weight.is_set()) {
         t.weight = static_cast<int>(*s->weight);
         t.reverse = s->weight_reverse.is_set() && *s->weight_reverse;
@@ -282,7 +307,7 @@ std::vector<TrackItem> track_items(const conf::Config& c, const conf::VrrpInstan
   return out;
 }
 
-std::vector<ScriptSpec> script_specs(const conf::Config& c) {
+std::vector<ScriptSpec> script_specs(const conf::Config& c, std::vector<std::string>* warnings) {
   std::vector<ScriptSpec> out;
   auto used = [&](const std::string& name) {
     auto in = [&](const std::vector<conf::TrackRef>& refs) {
@@ -298,7 +323,13 @@ std::vector<ScriptSpec> script_specs(const conf::Config& c) {
     if (!s.script.is_set() || !used(s.name.value)) continue;
     ScriptSpec spec;
     spec.name = s.name.value;
-    spec.argv = split_command(s.script->command);
+    auto prepared = prepare_script(s.script, c.global, &s.user);
+    if (prepared.argv.empty()) {
+      if (warnings) warnings->push_back("vrrp_script " + s.name.value + ": " + prepared.warning);
+      continue;  // track_items leaves it out too
+    }
+    spec.argv = std::move(prepared.argv);
+    spec.as = std::move(prepared.as);
     spec.interval = microseconds{*s.interval_us};
     spec.timeout = s.timeout_us.is_set() ? Duration{microseconds{*s.timeout_us}} : spec.interval;
     spec.rise = s.rise.is_set() ? static_cast<int>(*s.rise) : 1;
@@ -323,18 +354,18 @@ std::vector<FileSpec> file_specs(const conf::Config& c) {
   return out;
 }
 
-std::vector<SyncGroupConfig> sync_groups(const conf::Config& c) {
+std::vector<SyncGroupConfig> sync_groups(const conf::Config& c, std::vector<std::string>* warnings) {
   std::vector<SyncGroupConfig> out;
   for (const auto& g : c.sync_groups) {
     if (g.group.empty()) continue;
     SyncGroupConfig sg;
     sg.name = g.name.value;
     for (const auto& m : g.group) sg.members.push_back(m.value);
-    sg.notify.master = argv_of(g.notify_master);
-    sg.notify.backup = argv_of(g.notify_backup);
-    sg.notify.fault = argv_of(g.notify_fault);
-    sg.notify.stop = argv_of(g.notify_stop);
-    sg.notify.notify = argv_of(g.notify);
+    sg.notify.master = notify_script(g.notify_master, c.global, sg.notify.as.master, warnings);
+    sg.notify.backup = notify_script(g.notify_backup, c.global, sg.notify.as.backup, warnings);
+    sg.notify.fault = notify_script(g.notify_fault, c.global, sg.notify.as.fault, warnings);
+    sg.notify.stop = notify_script(g.notify_stop, c.global, sg.notify.as.stop, warnings);
+    sg.notify.notify = notify_script(g.notify, c.global, sg.notify.as.notify, warnings);
     out.push_back(std::move(sg));
   }
   return out;
@@ -351,6 +382,40 @@ Result<std::vector<Vip>, std::string> static_addresses(const conf::Config& c,
     v->nodad = e.nodad;  // not a VIP: DAD as asked
     out.push_back(std::move(*v));
   }
+  return out;
+}
+
+PreparedScript prepare_script(const conf::Setting<conf::Script>& script, const conf::GlobalDefs& global,
+                              const conf::Setting<conf::Script>* user_setting) {
+  PreparedScript out;
+  if (!script.is_set()) return out;
+  auto argv = split_command(script->command);
+  if (argv.empty()) return out;
+  std::string user = script->user, group = script->group;
+  if (user_setting && user_setting->is_set() && !(*user_setting)->user.empty())
+    user = (*user_setting)->user, group = (*user_setting)->group;
+  if (user.empty() && global.script_user.is_set()) {
+    user = *global.script_user;
+    group = global.script_group.is_set() ? *global.script_group : std::string();
+  }
+  if (!user.empty()) {
+    auto creds = resolve_cached(user, group);
+    if (!creds) {
+      out.warning = argv[0] + ": " + creds.error() + "; the script is not run";
+      return out;
+    }
+    // Ourselves already: no need to fork to become it.
+    if (!(creds->uid == ::geteuid() && creds->gid == ::getegid())) out.as = *creds;
+  }
+  const bool as_root = out.as ? out.as->uid == 0 : ::geteuid() == 0;
+  if (global.enable_script_security.is_set() && *global.enable_script_security && as_root) {
+    if (auto why = insecure_cached(argv[0])) {
+      out.warning = argv[0] + ": unsafe to run as root (" + *why + "), enable_script_security refuses it";
+      out.as.reset();
+      return out;
+    }
+  }
+  out.argv = std::move(argv);
   return out;
 }
 

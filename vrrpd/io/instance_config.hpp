@@ -24,14 +24,27 @@ Result<InstanceConfig, std::string> make_instance_config(const conf::VrrpInstanc
                                                          const conf::GlobalDefs& global,
                                                          const InterfaceLookup& lookup);
 
+// A script line ready to run. Who runs it: the script's own `user [group]` (or `user_setting`,
+// a vrrp_script's `user` line), else global_defs `script_user [group]`, else vigil's own
+// user. With `enable_script_security`, a script that would run as root and that a user other
+// than root could replace is refused. Empty argv: not configured, or refused (the warning
+// says why). Names are resolved once per (user, group) and program: at start, not per run.
+struct PreparedScript {
+  std::vector<std::string> argv;
+  RunAs as;
+  std::string warning;
+};
+PreparedScript prepare_script(const conf::Setting<conf::Script>& script, const conf::GlobalDefs& global,
+                              const conf::Setting<conf::Script>* user_setting = nullptr);
+
 // The tracked objects of an instance: its own track_interface / track_script / track_file,
 // then its vrrp_sync_group's, with keepalived's weights (see TrackItem). Scripts without a
 // `script` line are left out (conf/ warned).
 std::vector<TrackItem> track_items(const conf::Config& config, const conf::VrrpInstance& vi);
 // The vrrp_scripts some instance or group tracks, and every track_file.
-std::vector<ScriptSpec> script_specs(const conf::Config& config);
+std::vector<ScriptSpec> script_specs(const conf::Config& config, std::vector<std::string>* warnings = nullptr);
 std::vector<FileSpec> file_specs(const conf::Config& config);
-std::vector<SyncGroupConfig> sync_groups(const conf::Config& config);
+std::vector<SyncGroupConfig> sync_groups(const conf::Config& config, std::vector<std::string>* warnings = nullptr);
 // static_ipaddress lines (their dev is required by keepalived; an unknown one is an error).
 Result<std::vector<Vip>, std::string> static_addresses(const conf::Config& config,
                                                        const InterfaceLookup& lookup);

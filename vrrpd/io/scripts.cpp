@@ -1,7 +1,5 @@
 #include "vrrpd/io/scripts.hpp"
 
-#include <spawn.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,18 +11,7 @@
 
 #include "vrrpd/io/net.hpp"
 
-extern char** environ;
-
 namespace vigil::vrrp::io {
-namespace {
-
-// glibc 2.36's <sys/pidfd.h> lacks C linkage for C++; the system calls are simple enough.
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-int pidfd_kill(int pidfd, int sig) {
-  return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
-}
-
-}  // namespace
 
 std::vector<std::string> split_command(const std::string& line) {
   std::vector<std::string> out;
@@ -76,34 +63,40 @@ SpawnScriptRunner::SpawnScriptRunner(boost::asio::io_context& io, TimerService& 
 
 SpawnScriptRunner::~SpawnScriptRunner() = default;
 
-void SpawnScriptRunner::run(std::vector<std::string> argv, Duration timeout, OnExit on_exit) {
-  auto not_started = [&] {
+void SpawnScriptRunner::run(std::vector<std::string> argv, Duration timeout, OnExit on_exit, const RunAs& as) {
+  start(std::move(argv), timeout, std::move(on_exit), as);
+}
+
+bool SpawnScriptRunner::signal(std::uint64_t id, int sig) {
+  auto it = std::find_if(children_.begin(), children_.end(),
+                         [&](const auto& c) { return c->id == id; });
+  if (it == children_.end()) return false;
+  proc::pidfd_send_signal((*it)->fd.native_handle(), sig);
+  ::kill(-(*it)->pid, sig);
+  return true;
+}
+
+std::uint64_t SpawnScriptRunner::start(std::vector<std::string> argv, Duration timeout, OnExit on_exit,
+                                       const RunAs& as) {
+  auto not_started = [&]() -> std::uint64_t {
     if (on_exit) on_exit(ScriptExit{ScriptExit::How::not_started, 0});
+    return 0;
   };
   if (argv.empty()) return not_started();
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-
-  // The child starts with default signal dispositions and nothing blocked: the daemon ignores
-  // SIGPIPE and Asio's signal_set has handlers a script must not inherit.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                      POSIX_SPAWN_SETSID);
-  pid_t pid = 0;
-  const int err = ::posix_spawnp(&pid, args[0], nullptr, &attr, args.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  if (err != 0) {
-    log_.write(Severity::warning, "script " + argv[0] + ": cannot start: " + errno_text(err));
+  // Default signals, nothing blocked (the daemon ignores SIGPIPE, Asio's signal_set has
+  // handlers), a session of its own, none of the loop's descriptors.
+  proc::SpawnOptions options;
+  options.search_path = true;
+  options.new_session = true;
+  options.close_fds = true;
+  options.as = as;
+  auto spawned = proc::spawn(argv, options);
+  if (!spawned) {
+    log_.write(Severity::warning, "script " + argv[0] + ": cannot start: " + spawned.error());
     return not_started();
   }
-  const int pidfd = pidfd_open(pid);
+  const pid_t pid = *spawned;
+  const int pidfd = proc::pidfd_open(pid);
   if (pidfd < 0) {  // cannot watch it: reaped by whoever waits next (SIGCHLD stays default)
     log_.write(Severity::warning, "script " + argv[0] + ": pidfd_open: " + errno_text(errno));
     return not_started();
@@ -122,6 +115,7 @@ void SpawnScriptRunner::run(std::vector<std::string> argv, Duration timeout, OnE
                        });
   log_.write(Severity::debug, "script " + child->name + " started, pid " + std::to_string(pid));
   children_.push_back(std::move(child));
+  return id;
 }
 
 void SpawnScriptRunner::reap(std::uint64_t id) {
@@ -159,7 +153,7 @@ void SpawnScriptRunner::expire(std::uint64_t id) {
                                     ") timed out, killing it");
   (*it)->timed_out = true;
   // Through the pidfd: the pid cannot have been reused while we hold it.
-  pidfd_kill((*it)->fd.native_handle(), SIGKILL);
+  proc::pidfd_send_signal((*it)->fd.native_handle(), SIGKILL);
   // And what it started (a shell's children): it leads its own session and process group,
   // whose id cannot be reused while the leader is unreaped.
   ::kill(-(*it)->pid, SIGKILL);

@@ -1,14 +1,17 @@
-// Notify scripts, spawned and reaped without blocking the loop: posix_spawn (no fork of the
-// loop's memory, safe beside the logger thread), a pidfd the loop waits on for the exit, and
-// a timer that kills a script still running after its timeout.
+// Notify scripts, spawned and reaped without blocking the loop: proc::spawn (posix_spawn, no
+// fork of the loop's memory, safe beside the logger thread; fork only to run as another user),
+// a pidfd the loop waits on for the exit, and a timer that kills a script still running
+// after its timeout.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/clock.hpp"
+#include "proc/spawn.hpp"
 #include "vrrpd/io/log.hpp"
 #include "vrrpd/io/timer.hpp"
 
@@ -28,6 +31,9 @@ struct ScriptExit {
 };
 std::string to_string(const ScriptExit& e);
 
+// Who a script runs as (script_user, a script's `user [group]`); nullopt: vigil's own user.
+using RunAs = std::optional<proc::Credentials>;
+
 class ScriptRunner {
  public:
   using OnExit = std::function<void(const ScriptExit&)>;
@@ -35,9 +41,12 @@ class ScriptRunner {
   // argv[0] is looked up in PATH when it has no '/'. Never waits for the script. on_exit (if
   // set) runs on the loop once the script has ended, been killed after timeout, or could
   // not start (then possibly from within run()).
-  virtual void run(std::vector<std::string> argv, Duration timeout, OnExit on_exit) = 0;
+  virtual void run(std::vector<std::string> argv, Duration timeout, OnExit on_exit, const RunAs& as) = 0;
+  void run(std::vector<std::string> argv, Duration timeout, OnExit on_exit) {
+    run(std::move(argv), timeout, std::move(on_exit), RunAs{});
+  }
   void run(std::vector<std::string> argv, Duration timeout) {
-    run(std::move(argv), timeout, nullptr);
+    run(std::move(argv), timeout, nullptr, RunAs{});
   }
 };
 
@@ -52,7 +61,11 @@ class SpawnScriptRunner final : public ScriptRunner {
   SpawnScriptRunner& operator=(const SpawnScriptRunner&) = delete;
 
   using ScriptRunner::run;
-  void run(std::vector<std::string> argv, Duration timeout, OnExit on_exit) override;
+  void run(std::vector<std::string> argv, Duration timeout, OnExit on_exit, const RunAs& as) override;
+  // run(), returning the script's id while it runs (0: it could not start), for signal().
+  std::uint64_t start(std::vector<std::string> argv, Duration timeout, OnExit on_exit, const RunAs& as = {});
+  // Signals a running script (through its pidfd) and its process group; false if it ended.
+  bool signal(std::uint64_t id, int sig);
   std::size_t running() const { return children_.size(); }
 
  private:

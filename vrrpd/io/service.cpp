@@ -19,8 +19,8 @@ std::string drop_name(const Drop& d) {
 Service::Service(std::vector<InstanceConfig> configs, Ports ports, Options options)
     : ports_(ports), options_(std::move(options)) {
   for (auto& c : configs) {
-    Instance::Ports p{nullptr,         ports_.vips, ports_.arp, ports_.scripts,
-                      ports_.timers, ports_.log,  ports_.routes};
+    Instance::Ports p{nullptr,         ports_.vips, ports_.arp,    ports_.scripts,
+                      ports_.timers, ports_.log,  ports_.routes, ports_.fifo};
     instances_.push_back(std::make_unique<Instance>(std::move(c), p));
   }
   for (auto& spec : options_.scripts)
@@ -30,7 +30,7 @@ Service::Service(std::vector<InstanceConfig> configs, Ports ports, Options optio
           if (objects_.set_script(name, st)) retrack(TrackKind::script, name);
         }));
   for (auto& g : options_.groups) {
-    auto group = std::make_unique<SyncGroup>(g, ports_.scripts, ports_.log);
+    auto group = std::make_unique<SyncGroup>(g, ports_.scripts, ports_.log, ports_.fifo);
     for (const auto& name : g.members)
       for (auto& i : instances_)
         if (i->config().name == name) group->add(*i);

@@ -33,6 +33,7 @@ class Service {
     TimerService& timers;
     Log& log;
     RouteInstaller* routes{nullptr};
+    NotifyFifo* fifo{nullptr};
   };
   // Whether an interface (by index) is usable at start; later changes come as LinkEvents.
   using LinkState = std::function<bool(int ifindex)>;

@@ -17,8 +17,8 @@ std::string state_word(State s) {
 
 }  // namespace
 
-SyncGroup::SyncGroup(SyncGroupConfig config, ScriptRunner& scripts, Log& log)
-    : config_(std::move(config)), scripts_(scripts), log_(log) {}
+SyncGroup::SyncGroup(SyncGroupConfig config, ScriptRunner& scripts, Log& log, NotifyFifo* fifo)
+    : config_(std::move(config)), scripts_(scripts), fifo_(fifo), log_(log) {}
 
 void SyncGroup::add(Instance& member) {
   members_.push_back(&member);
@@ -82,19 +82,21 @@ void SyncGroup::update_state() {
 }
 
 void SyncGroup::notify(State to) {
+  if (fifo_) fifo_->write(fifo_line(FifoSubject::group, config_.name, to, 0));
   const auto& n = config_.notify;
   const std::vector<std::string>* specific = nullptr;
+  const RunAs* as = nullptr;
   switch (to) {
-    case State::master: specific = &n.master; break;
-    case State::backup: specific = &n.backup; break;
-    case State::fault: specific = &n.fault; break;
-    case State::initialize: specific = &n.stop; break;
+    case State::master: specific = &n.master, as = &n.as.master; break;
+    case State::backup: specific = &n.backup, as = &n.as.backup; break;
+    case State::fault: specific = &n.fault, as = &n.as.fault; break;
+    case State::initialize: specific = &n.stop, as = &n.as.stop; break;
   }
-  if (specific && !specific->empty()) scripts_.run(*specific, n.timeout);
+  if (specific && !specific->empty()) scripts_.run(*specific, n.timeout, nullptr, *as);
   if (!n.notify.empty()) {
     auto argv = n.notify;
     argv.insert(argv.end(), {"GROUP", config_.name, state_word(to), "0"});
-    scripts_.run(std::move(argv), n.timeout);
+    scripts_.run(std::move(argv), n.timeout, nullptr, n.as.notify);
   }
 }
 

@@ -24,7 +24,7 @@ struct SyncGroupConfig {
 
 class SyncGroup {
  public:
-  SyncGroup(SyncGroupConfig config, ScriptRunner& scripts, Log& log);
+  SyncGroup(SyncGroupConfig config, ScriptRunner& scripts, Log& log, NotifyFifo* fifo = nullptr);
   SyncGroup(const SyncGroup&) = delete;
   SyncGroup& operator=(const SyncGroup&) = delete;
 
@@ -46,6 +46,7 @@ class SyncGroup {
 
   SyncGroupConfig config_;
   ScriptRunner& scripts_;
+  NotifyFifo* fifo_;
   Log& log_;
   std::vector<Instance*> members_;
   State state_{State::initialize};

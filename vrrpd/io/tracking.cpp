@@ -174,7 +174,8 @@ void ScriptTracker::run() {
                 auto a = alive.lock();
                 if (!a || !*a) return;
                 done(e);
-              });
+              },
+              spec_.as);
 }
 
 void ScriptTracker::done(const ScriptExit& e) {

@@ -84,6 +84,7 @@ struct ScriptSpec {
   Duration timeout{std::chrono::seconds{1}};  // keepalived: the interval when not given
   int rise{1}, fall{1};
   bool init_fail{false};
+  RunAs as;  // vrrp_script `user [group]`, else global_defs script_user
 };
 
 // Runs one vrrp_script every `interval` (the next run `interval` after the previous one

@@ -1,6 +1,12 @@
 // conf::VrrpInstance -> InstanceConfig: keepalived's defaults, the host's facts, the options.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "conf/load.hpp"
 #include "conf/model.hpp"
@@ -289,6 +295,99 @@ TEST(TrackingConfig, StaticAddressesNeedAKnownDevice) {
   ASSERT_EQ(st->size(), 1u);
   EXPECT_EQ((*st)[0].ifindex, 3);
   EXPECT_EQ(to_string((*st)[0]), "198.51.100.5/24 dev eth1");
+}
+
+}  // namespace
+}  // namespace vigil::vrrp::io
+
+namespace vigil::vrrp::io {
+namespace {
+
+// script_user: the script's own `user [group]` first, then global_defs script_user, then
+// vigil's own user (no credentials); an unknown user refuses the script.
+TEST(ScriptUser, TheScriptsOwnUserThenScriptUserThenOurs) {
+  auto r = load(R"(global_defs {
+    script_user nobody
+}
+vrrp_script chk {
+    script "/bin/true"
+    user root
+}
+vrrp_script other {
+    script "/bin/false"
+}
+vrrp_script lost {
+    script "/bin/true"
+    user no-such-user-vigil
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    notify_master "/bin/master arg"
+    notify_backup "/bin/backup" root
+    notify "/bin/notify"
+    track_script {
+        chk
+        other
+        lost
+    }
+})");
+  const auto& cfg = *r.config;
+  auto c = make_instance_config(cfg.vrrp_instances.at(0), cfg.global, &host);
+  ASSERT_TRUE(c) << c.error();
+  ASSERT_TRUE(c->notify.as.master);
+  EXPECT_EQ(c->notify.as.master->user, "nobody");
+  EXPECT_NE(c->notify.as.master->uid, 0U);
+  EXPECT_THAT(c->notify.master, ElementsAre("/bin/master", "arg"));
+  // root is who the tests run as (no credentials to change), or someone else's root.
+  EXPECT_TRUE(!c->notify.as.backup || c->notify.as.backup->uid == 0);
+  ASSERT_TRUE(c->notify.as.notify);
+  EXPECT_EQ(c->notify.as.notify->user, "nobody");
+
+  std::vector<std::string> warnings;
+  auto specs = script_specs(cfg, &warnings);
+  ASSERT_EQ(specs.size(), 2U);  // lost is refused
+  EXPECT_EQ(specs[0].name, "chk");
+  EXPECT_TRUE(!specs[0].as || specs[0].as->uid == 0);
+  EXPECT_EQ(specs[1].name, "other");
+  ASSERT_TRUE(specs[1].as);
+  EXPECT_EQ(specs[1].as->user, "nobody");
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_THAT(warnings[0], ::testing::HasSubstr("unknown user no-such-user-vigil"));
+  // ...and the instance does not wait for it.
+  auto items = track_items(cfg, cfg.vrrp_instances.at(0));
+  EXPECT_EQ(items.size(), 2U);
+}
+
+TEST(ScriptUser, WithoutScriptUserScriptsRunAsUs) {
+  auto c = make(R"(vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    notify_master /bin/master
+})");
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_FALSE(c->notify.as.master);
+  EXPECT_THAT(c->notify.master, ElementsAre("/bin/master"));
+}
+
+// enable_script_security: a script run as root that anyone could replace is refused.
+TEST(ScriptUser, ScriptSecurityRefusesAReplaceableRootScript) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (scripts owned by root)";
+  char tmpl[] = "/tmp/vigil-sec-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  ::chmod(dir.c_str(), 0777);
+  const std::string script = dir + "/notify.sh";
+  { std::ofstream(script) << "#!/bin/sh\n"; }
+  ::chmod(script.c_str(), 0755);
+  auto c = make("global_defs {\n    enable_script_security\n}\nvrrp_instance VI_1 {\n    interface eth0\n"
+                "    virtual_router_id 51\n    notify_master " + script + "\n    notify_backup /bin/true\n}\n");
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_TRUE(c->notify.master.empty());
+  EXPECT_THAT(c->notify.backup, ElementsAre("/bin/true"));
+  ASSERT_EQ(c->warnings.size(), 1U);
+  EXPECT_THAT(c->warnings[0], ::testing::HasSubstr("enable_script_security refuses it"));
 }
 
 }  // namespace

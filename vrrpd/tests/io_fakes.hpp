@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "vrrpd/io/notify_fifo.hpp"
 #include "vrrpd/io/arp_sender.hpp"
 #include "vrrpd/io/log.hpp"
 #include "vrrpd/io/route_installer.hpp"
@@ -142,7 +143,8 @@ class FakeArp final : public io::ArpSender {
 class FakeScripts final : public io::ScriptRunner {
  public:
   using io::ScriptRunner::run;
-  void run(std::vector<std::string> argv, Duration, OnExit on_exit) override {
+  void run(std::vector<std::string> argv, Duration, OnExit on_exit, const io::RunAs& as) override {
+    users.push_back(as ? as->user : std::string());
     runs.push_back(std::move(argv));
     if (on_exit) pending.push_back(std::move(on_exit));
   }
@@ -155,7 +157,14 @@ class FakeScripts final : public io::ScriptRunner {
     return true;
   }
   std::vector<std::vector<std::string>> runs;
+  std::vector<std::string> users;  // per run: who ran it ("" = vigil's own user)
   std::vector<OnExit> pending;
+};
+
+class RecordingFifo final : public io::NotifyFifo {
+ public:
+  void write(std::string line) override { lines.push_back(std::move(line)); }
+  std::vector<std::string> lines;
 };
 
 class RecordingLog final : public io::Log {

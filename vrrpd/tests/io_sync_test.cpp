@@ -41,7 +41,7 @@ struct Node {
        Service::Options options = {})
       : sockets(lan, ip(addr)), arp(timers) {
     service = std::make_unique<Service>(std::move(configs),
-                                        Service::Ports{sockets, vips, arp, scripts, timers, log},
+                                        Service::Ports{sockets, vips, arp, scripts, timers, log, nullptr, &fifo},
                                         std::move(options));
   }
   State state(const std::string& name) const { return service->find(name)->state(); }
@@ -58,6 +58,7 @@ struct Node {
   test::FakeArp arp;
   test::FakeScripts scripts;
   test::RecordingLog log;
+  test::RecordingFifo fifo;
   std::unique_ptr<Service> service;
 };
 
@@ -118,6 +119,23 @@ TEST_F(SyncTest, ACrashMovesBothInstancesTogether) {
   EXPECT_TRUE(b.owns("192.0.2.100"));
   EXPECT_TRUE(b.owns("192.0.2.101"));
   EXPECT_TRUE(b.log.contains("VRRP_Group(G) syncing instances to MASTER state"));
+}
+
+// notify_fifo: keepalived's lines, in the order of the changes, the group's after its members'.
+TEST_F(SyncTest, TheFifoGetsEveryChangeInOrder) {
+  start_both();
+  b.fifo.lines.clear();
+  a.crash();
+  timers.advance(400ms);
+  b.service->stop();
+  EXPECT_EQ(b.fifo.lines, (std::vector<std::string>{
+                              "INSTANCE \"VI_1\" MASTER 100\n",
+                              "INSTANCE \"VI_2\" MASTER 100\n",
+                              "GROUP \"G\" MASTER 0\n",
+                              "INSTANCE \"VI_1\" STOP 100\n",
+                              "INSTANCE \"VI_2\" STOP 100\n",
+                              "GROUP \"G\" STOP 0\n",
+                          }));
 }
 
 TEST_F(SyncTest, OneMembersFaultTakesTheWholeGroupToFaultAndBack) {

@@ -209,13 +209,14 @@ ApplyTxn::ApplyTxn(Session& s, std::vector<IpvsOp> ops)
     for (std::size_t i = 0; i < ops_.size(); ++i) {
       const auto* add = std::get_if<AddService>(&ops_[i]);
       if (!add || !stages_scheduler(add->service.scheduler)) continue;
+      // plan() puts a service's destination adds right after its add: look at those only
+      // (linear in the batch; staging is skipped if they were ever spread out).
       std::size_t count = 0, last = i;
       for (std::size_t j = i + 1; j < ops_.size(); ++j) {
         const auto* d = std::get_if<AddDest>(&ops_[j]);
-        if (d && d->service == add->service.key) {
-          ++count;
-          last = j;
-        }
+        if (!d || !(d->service == add->service.key)) break;
+        ++count;
+        last = j;
       }
       if (count < kStageMinDests) continue;
       staged[i] = true;

@@ -381,7 +381,8 @@ std::optional<ipvs::IpvsTable> load_desired(const Args& a, conf::FileSource& sou
 }
 
 // `vigil ipvs watch`: the ReconcileService on an Asio loop in the foreground, over the
-// non-blocking netlink client. Every run ends with one "run: ..." line (for tests).
+// non-blocking netlink client. Every run ends with one line (for tests and the benchmark):
+// "run: dump|cache, N operations, R netlink requests[, failed]; T ms".
 int watch(const Args& a, conf::FileSource& source, std::ostream& out, std::ostream& err) {
   auto desired = load_desired(a, source, err);
   if (!desired) return 1;
@@ -399,7 +400,7 @@ int watch(const Args& a, conf::FileSource& source, std::ostream& out, std::ostre
   svc.on_run([&out](const ipvs::RunReport& r) {
     out << "run: " << (r.dumped ? "dump" : "cache") << ", " << r.ops << (r.ops == 1 ? " operation, " : " operations, ")
         << r.requests << (r.requests == 1 ? " netlink request" : " netlink requests")
-        << (r.error || !r.failures.empty() ? ", failed" : "") << std::endl;
+        << (r.error || !r.failures.empty() ? ", failed" : "") << "; " << r.took.count() << " ms" << std::endl;
   });
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   signals.add(SIGUSR1);

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 
 #include "ipvs_glue/io/async_port.hpp"
@@ -43,10 +44,11 @@ struct RunReport {
   std::vector<ServiceKey> foreign;
   std::vector<OpFailure> failures;
   std::optional<IpvsError> error;  // the run ended on this (dump or apply failed)
+  std::chrono::milliseconds took{};  // from the request to the end of the run
 };
 
-// Pure: `op` done on `t` as the kernel does it (the cache follows our writes).
-void apply_to(IpvsTable& t, const IpvsOp& op);
+// Pure: `ops` done on `t` as the kernel does them (the cache follows our writes).
+void apply_to(IpvsTable& t, std::span<const IpvsOp> ops);
 
 class ReconcileService {
  public:
@@ -89,6 +91,7 @@ class ReconcileService {
   bool started_{false}, running_{false}, again_{false}, again_dump_{false}, dump_{false};
   int round_{0};
   std::uint64_t runs_{0}, requests_at_start_{0};
+  std::chrono::steady_clock::time_point started_at_;
   std::vector<IpvsOp> last_ops_;
   RunReport report_;
   std::function<void(const RunReport&)> on_run_;

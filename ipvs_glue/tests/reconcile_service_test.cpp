@@ -166,5 +166,28 @@ TEST_F(Service_, AFailureDropsTheCacheSoTheNextRunDumps) {
   EXPECT_TRUE(reports_[2].failures.empty());
 }
 
+TEST(ApplyTo, FollowsABatchAsTheKernelWould) {
+  IpvsTable t;
+  t.services.push_back(tcp("192.0.2.1", 80, "rr", {dest("10.0.0.1", 80)}));
+  t.services.push_back(tcp("192.0.2.2", 80, "rr", {dest("10.0.0.1", 80)}));
+  t.services.push_back(tcp("192.0.2.3", 80, "rr"));
+  Service edited = tcp("192.0.2.1", 80, "wlc");
+  const std::vector<IpvsOp> ops{DelService{t.services[1].key}, EditService{edited},
+                                AddDest{t.services[2].key, dest("10.0.0.9", 80, 3)},
+                                AddService{tcp("192.0.2.4", 80, "sh")},
+                                DelDest{t.services[0].key, dest("10.0.0.1", 80).key()}};
+  apply_to(t, ops);
+  ASSERT_EQ(t.services.size(), 3u);
+  EXPECT_EQ(t.services[0].scheduler, "wlc");
+  EXPECT_TRUE(t.services[0].dests.empty());
+  EXPECT_EQ(t.services[1].key.address, test::ip("192.0.2.3"));
+  ASSERT_EQ(t.services[1].dests.size(), 1u);
+  EXPECT_EQ(t.services[1].dests[0].weight, 3);
+  EXPECT_EQ(t.services[2].scheduler, "sh");
+  // and planning against it finds nothing left to do
+  IpvsTable want = t;
+  EXPECT_TRUE(plan(t, want, {}).ops.empty());
+}
+
 }  // namespace
 }  // namespace vigil::ipvs

@@ -5,7 +5,9 @@
 # kernel: it programs the table; the operator's ipvsadm -d / -e, then -C, are repaired on
 # demand (SIGUSR1) and by the periodic timer, each with one "ipvs drift repaired" line; a
 # foreign service is left alone and reported; a one-destination weight change (SIGHUP with
-# an edited file) is exactly one netlink request. Exit 0 pass, 1 fail.
+# an edited file) is exactly one netlink request. Then vigil -C (the checkers on the same
+# ReconcileService) puts a MISC_CHECKed server in the kernel and clears it on SIGTERM.
+# Exit 0 pass, 1 fail.
 set -u
 V=${1:?usage: vm_ipvs_watch_guest.sh VIGIL}
 T=/tmp/vm-ipvs-watch
@@ -97,4 +99,32 @@ ipvsadm -Ln --exact | grep -qE '^  -> 10.0.0.3:80 +Masq +5 ' || fail "weight 5 n
 kill -TERM $pid
 wait $pid || fail "vigil ipvs watch exited $?"
 trap - EXIT
+
+step "vigil -C drives the kernel through the same service: a MISC_CHECK brings its server in, SIGTERM clears"
+ipvsadm -C
+cat > "$T/c.conf" <<'CONF'
+virtual_server 192.0.2.9 80 {
+  lvs_sched wrr
+  delay_loop 1
+  real_server 10.0.0.9 80 {
+    weight 3
+    MISC_CHECK {
+      misc_path "/bin/true"
+    }
+  }
+}
+CONF
+"$V" -C -n -l -f "$T/c.conf" -p "$T/vigil.pid" > "$T/log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null' EXIT
+i=0
+until ipvsadm -Ln --exact | grep -qE '^  -> 10.0.0.9:80 +Masq +3 '; do
+    i=$((i + 1)); [ $i -gt 100 ] && { ipvsadm -Ln; fail "vigil -C did not put 10.0.0.9 in the kernel within 10 s"; }
+    sleep 0.1
+done
+grep -qF "IPVS: the checkers drive the kernel's table (generic netlink)" "$T/log" || fail "vigil -C not on the kernel"
+kill -TERM $pid
+wait $pid
+trap - EXIT
+[ -z "$(ipvsadm -Sn)" ] || { ipvsadm -Ln; fail "vigil -C left its services in the kernel"; }
 echo "ok"

@@ -79,11 +79,13 @@ std::string keys_text(const std::vector<ServiceKey>& keys) {
 
 ReconcileService::ReconcileService(boost::asio::io_context& io, AsyncIpvsPort& port, LogFn log,
                                    ReconcileServiceOptions options)
-    : io_(io), port_(port), log_(std::move(log)), options_(options), periodic_(io) {}
+    : io_(io), port_(port), log_(std::move(log)), options_(options), periodic_(io), retry_(io),
+      backoff_(options.retry_after) {}
 
 ReconcileService::~ReconcileService() {
   *alive_ = false;
   periodic_.cancel();
+  retry_.cancel();
 }
 
 void ReconcileService::start(IpvsTable desired, std::set<ServiceKey> owned) {
@@ -108,6 +110,19 @@ void ReconcileService::repair_now() {
 void ReconcileService::stop() {
   started_ = false;
   periodic_.cancel();
+  retry_.cancel();
+}
+
+void ReconcileService::arm_retry() {
+  if (!started_ || options_.retry_after.count() <= 0) return;
+  retry_.expires_after(backoff_);
+  const auto cap = options_.interval.count() > 0 ? options_.interval : std::chrono::milliseconds(std::chrono::seconds(60));
+  backoff_ = std::min(backoff_ * 2, std::max(cap, options_.retry_after));
+  retry_.async_wait([this, weak = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+    auto a = weak.lock();
+    if (ec || !a || !*a || !started_) return;
+    request(true);
+  });
 }
 
 void ReconcileService::arm_periodic() {
@@ -201,6 +216,11 @@ void ReconcileService::done(RunReport r) {
   ++runs_;
   r.requests = port_.requests() - requests_at_start_;
   r.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at_);
+  if (r.error) {
+    arm_retry();  // refused operations wait for the periodic repair: they would fail again
+  } else {
+    backoff_ = options_.retry_after;
+  }
   if (r.error) {
     log_(Severity::error, "ipvs: " + r.error->message + " (the next run re-reads the kernel's table)");
   } else if (r.ops > 0) {

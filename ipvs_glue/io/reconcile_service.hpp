@@ -9,6 +9,7 @@
 //    Services vigil does not own are left alone, and reported when that set changes.
 //  - The cache is the last dump with our successful writes applied to it. Any failure (an
 //    operation refused, a timeout, ENOBUFS: state unknown) drops it, and the next run dumps;
+//    a run that failed is retried as a repair after retry_after (1 s, doubling, bounded);
 //    a race (EEXIST, ENOENT, ESRCH) is re-dumped and re-planned at once, up to max_rounds.
 //  - One run at a time; requests that arrive meanwhile are merged into one follow-up run.
 #pragma once
@@ -33,6 +34,9 @@ using LogFn = std::function<void(Severity, std::string)>;
 struct ReconcileServiceOptions {
   std::chrono::milliseconds interval{std::chrono::seconds(60)};  // periodic repair; 0 = off
   int max_rounds{3};  // dump-plan-apply rounds per run when the table races under us
+  // After a run that failed on I/O (timeout, ENOBUFS, IPVS gone): a repair (with a dump) this long after,
+  // doubling on each failure up to `interval` (or 60 s), back to this after a success.
+  std::chrono::milliseconds retry_after{std::chrono::seconds(1)};
 };
 
 // What one run did (for tests and the CLI's log).
@@ -78,12 +82,15 @@ class ReconcileService {
   void round(IpvsTable current);
   void done(RunReport r);
   void arm_periodic();
+  void arm_retry();
 
   boost::asio::io_context& io_;
   AsyncIpvsPort& port_;
   LogFn log_;
   ReconcileServiceOptions options_;
   boost::asio::steady_timer periodic_;
+  boost::asio::steady_timer retry_;
+  std::chrono::milliseconds backoff_{};
   IpvsTable desired_;
   std::set<ServiceKey> owned_;
   std::optional<IpvsTable> cache_;

@@ -166,6 +166,24 @@ TEST_F(Service_, AFailureDropsTheCacheSoTheNextRunDumps) {
   EXPECT_TRUE(reports_[2].failures.empty());
 }
 
+TEST_F(Service_, AnIoFailureIsRetriedWithADumpSoon) {
+  svc_ = std::make_unique<ReconcileService>(
+      io_, *port_, [this](Severity, std::string line) { log_.push_back(std::move(line)); },
+      ReconcileServiceOptions{.interval = 0ms, .retry_after = 20ms});
+  svc_->on_run([this](const RunReport& r) { reports_.push_back(r); });
+  fake_->kernel.set_available(false);  // as after ENOBUFS or a timeout: the run fails
+  svc_->start(desired(), {});
+  until_runs(1);
+  ASSERT_TRUE(reports_[0].error);
+  EXPECT_THAT(log_.back(), HasSubstr("the next run re-reads the kernel's table"));
+  fake_->kernel.set_available(true);
+  until_runs(2);  // nobody asked: the retry timer did
+  ASSERT_EQ(reports_.size(), 2u);
+  EXPECT_TRUE(reports_[1].dumped);
+  EXPECT_FALSE(reports_[1].error);
+  EXPECT_EQ(reports_[1].ops, 5u);
+}
+
 TEST(ApplyTo, FollowsABatchAsTheKernelWould) {
   IpvsTable t;
   t.services.push_back(tcp("192.0.2.1", 80, "rr", {dest("10.0.0.1", 80)}));

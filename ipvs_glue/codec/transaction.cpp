@@ -8,7 +8,7 @@
 namespace vigil::ipvs::codec {
 
 IpvsError kernel_error(const std::string& what, int neg_errno, const std::string& ext) {
-  const int err = -neg_errno;
+  const int err = errno_of(neg_errno);
   return IpvsError{IpvsError::Kind::kernel, err,
                    what + ": " + errno_text(err) + (ext.empty() ? "" : " (" + ext + ")")};
 }
@@ -268,7 +268,8 @@ void ApplyTxn::on_outcome(std::size_t tag, Outcome&& o) {
   const std::size_t op = steps_.at(tag).op;
   if (failed_[op]) return;
   failed_[op] = true;
-  report_.failures.push_back({op, -o.error, failure_message(ops_[op], -o.error, o.ext_message)});
+  const int err = errno_of(o.error);
+  report_.failures.push_back({op, err, failure_message(ops_[op], err, o.ext_message)});
 }
 
 }  // namespace vigil::ipvs::codec

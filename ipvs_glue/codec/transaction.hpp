@@ -11,6 +11,7 @@
 // A socket runs one transaction at a time (the kernel runs one dump per socket at a time).
 #pragma once
 #include <cstdint>
+#include <cerrno>
 #include <climits>
 #include <functional>
 #include <map>
@@ -181,6 +182,9 @@ class ApplyTxn final : public Transaction {
 
 inline constexpr std::size_t kStageMinDests = 2;
 
+// The positive errno of a kernel status (-errno); anything else (positive, INT_MIN, beyond
+// MAX_ERRNO: a malformed reply) is EPROTO.
+inline int errno_of(int status) { return status < 0 && status > -4096 ? -status : EPROTO; }
 IpvsError kernel_error(const std::string& what, int neg_errno, const std::string& ext);
 IpvsError protocol_error(const char* what, genl::DecodeError e);
 // Whether a new service of this scheduler is staged (see ApplyTxn).

@@ -212,5 +212,12 @@ TEST(Transaction, ENOBUFSFromTheSocketEndsItWithStateUnknown) {
   EXPECT_TRUE(t.take_output().empty());
 }
 
+TEST(Transaction, AMalformedStatusIsEPROTONotANegatedIntMin) {  // found by fuzz_genl
+  EXPECT_EQ(errno_of(-EEXIST), EEXIST);
+  EXPECT_EQ(errno_of(INT_MIN), EPROTO);
+  EXPECT_EQ(errno_of(5), EPROTO);
+  EXPECT_EQ(errno_of(-5000), EPROTO);
+}
+
 }  // namespace
 }  // namespace vigil::ipvs::codec

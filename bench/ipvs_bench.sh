@@ -6,6 +6,9 @@
 #   2. the same rules through ipvsadm -R (its input: ipvsadm -Sn of the table vigil made)
 #   3. a full dump: vigil ipvs show vs ipvsadm -Ln             (same text, both timed)
 #   4. one destination's weight changed in the configuration: apply is 1 netlink write
+#   5. a running `vigil ipvs watch`: after ipvsadm -C, SIGUSR1 rebuilds the table from empty
+#      (the daemon's path: no start-up, no parse); SIGHUP with the one-weight file is exactly
+#      one netlink request (cached kernel view, no dump)
 # Not a test: prints absolute figures and ratios, asserts only that both sides made the same
 # table. Usage: bench/ipvs_bench.sh [VIGIL_BINARY] [SERVICES] [DESTS] [RUNS]
 set -euo pipefail

@@ -11,9 +11,11 @@
 #include "checkers/io/http_probe.hpp"
 #include "checkers/io/misc_runner.hpp"
 #include "checkers/io/prober.hpp"
+#include "ipvs_glue/io/async_netlink_ipvs.hpp"
 #include "ipvs_glue/io/fake_ipvs.hpp"
 #include "ipvs_glue/io/netlink_ipvs.hpp"
 #include "ipvs_glue/io/reconcile.hpp"
+#include "ipvs_glue/io/reconcile_service.hpp"
 #include "ipvs_glue/model/from_config.hpp"
 
 namespace vigil::daemon {
@@ -115,7 +117,13 @@ struct CheckerService::Impl {
   // Who runs them, resolved once per (user, group).
   std::map<std::pair<std::string, std::string>, Result<proc::Credentials, std::string>> users;
   std::unique_ptr<cio::CheckerDriver> driver;
-  std::unique_ptr<ipvs::IpvsPort> port;
+  // The table is kept by the ReconcileService on the loop (async netlink client, or the
+  // fake behind PostedIpvs); `port` is the blocking view of the same kernel (or the same
+  // fake), used only by stop(), when the loop is about to end.
+  std::unique_ptr<ipvs::IpvsPort> kernel_port;
+  ipvs::IpvsPort* port{nullptr};
+  std::unique_ptr<ipvs::AsyncIpvsPort> async;
+  std::unique_ptr<ipvs::ReconcileService> reconciler;
   bool kernel{false};
   ipvs::IpvsTable base;  // desired_from_config: every real server present
   std::set<ipvs::ServiceKey> owned;
@@ -128,14 +136,28 @@ struct CheckerService::Impl {
   void open_port() {
     auto nl = ipvs::NetlinkIpvs::open();
     if (nl) {
-      port = std::move(*nl);
-      kernel = true;
-      log.write(cio::Severity::notice, "IPVS: the checkers drive the kernel's table (generic netlink)");
-      return;
+      auto a = ipvs::AsyncNetlinkIpvs::open(loop.context());
+      if (a) {
+        kernel_port = std::move(*nl);
+        port = kernel_port.get();
+        async = std::move(*a);
+        kernel = true;
+        log.write(cio::Severity::notice, "IPVS: the checkers drive the kernel's table (generic netlink)");
+        return;
+      }
+      nl = unexpected(a.error());
     }
-    port = std::make_unique<ipvs::FakeIpvs>();
+    auto fake = std::make_unique<ipvs::FakeIpvs>();
+    port = fake.get();
+    async = std::make_unique<ipvs::PostedIpvs>(loop.context(), std::move(fake));
     log.write(cio::Severity::warning, "IPVS: " + nl.error().message +
                                           ": the checkers drive an in-memory table (FakeIpvs); the kernel is not changed");
+  }
+
+  // The ReconcileService's lines in the checkers' words ("IPVS: N changes: ...").
+  void reconciler_log(ipvs::Severity s, std::string line) {
+    if (line.starts_with("ipvs: ")) line = "IPVS: " + line.substr(6);
+    log.write(static_cast<cio::Severity>(s), std::move(line));
   }
 
   void index(const conf::Config& c) {
@@ -207,9 +229,23 @@ struct CheckerService::Impl {
     });
   }
 
-  void apply(const ipvs::IpvsTable& want) {
+  // The changes of one loop turn, to the ReconcileService: planned against its cached view of
+  // the kernel (a weight change is one netlink request); it also repairs drift every 60 s.
+  void apply(ipvs::IpvsTable want) {
     dirty = false;
-    auto r = ipvs::reconcile(*port, want, owned);
+    if (!reconciler) {
+      reconciler = std::make_unique<ipvs::ReconcileService>(
+          loop.context(), *async, [this](ipvs::Severity s, std::string line) { reconciler_log(s, std::move(line)); });
+      reconciler->start(std::move(want), owned);
+      return;
+    }
+    reconciler->set_desired(std::move(want));
+  }
+
+  // stop(): the loop is ending, so this one is blocking (keepalived's clear_services).
+  void clear() {
+    if (reconciler) reconciler->stop();
+    auto r = ipvs::reconcile(*port, ipvs::IpvsTable{}, owned);
     if (!r) {
       log.write(cio::Severity::error, "IPVS: " + r.error().message);
       return;
@@ -315,8 +351,7 @@ void CheckerService::stop() {
   m.stopped = true;
   m.driver->stop();
   // keepalived's clear_services: what vigil put in the table leaves with it.
-  ipvs::IpvsTable none;
-  m.apply(none);
+  m.clear();
 }
 
 void CheckerService::dump() {

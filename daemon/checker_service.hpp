@@ -5,7 +5,10 @@
 //    reaches the kernel.
 //  - The desired table is desired_from_config() with each real server present (at its
 //    current weight) or absent as the checkers decide, and each sorry_server in or out.
-//    Changes of one loop turn are applied together: one reconcile per batch.
+//    Changes of one loop turn are applied together, by an ipvs::ReconcileService on the
+//    loop (non-blocking netlink client): planned against its cached view of the kernel (a
+//    weight change is one netlink request), and drift repaired every 60 s ("ipvs drift
+//    repaired: ..."). stop() alone is blocking, as the loop is about to end.
 //  - Every state change is logged at INFO with its reason
 //    ("[10.0.1.1]:80 DOWN: TCP_CHECK connect: Connection refused (retry 3 of 3) (VS ...)"),
 //    and every table change as "IPVS: N changes: delete dest 10.0.1.1:80 from TCP ...".

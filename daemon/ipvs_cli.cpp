@@ -1,13 +1,18 @@
 #include "daemon/ipvs_cli.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <charconv>
 #include <chrono>
+#include <csignal>
 #include <iostream>
 
 #include "conf/load.hpp"
 #include "conf/model.hpp"
 #include "daemon/config.hpp"
+#include "ipvs_glue/io/async_netlink_ipvs.hpp"
 #include "ipvs_glue/io/netlink_ipvs.hpp"
+#include "ipvs_glue/io/reconcile_service.hpp"
 #include "ipvs_glue/io/reconcile.hpp"
 #include "ipvs_glue/model/connections.hpp"
 #include "ipvs_glue/model/format.hpp"
@@ -25,13 +30,17 @@ constexpr const char* kUsage =
     "       vigil ipvs sync start master|backup --mcast-interface IF [--syncid N]\n"
     "                  [--sync-maxlen N] [--mcast-group IP] [--mcast-port N] [--mcast-ttl N]\n"
     "       vigil ipvs sync stop master|backup\n"
+    "       vigil ipvs watch [-f FILE] [-i CONFIG_ID] [--interval SECS]\n"
     "  apply  program FILE's virtual servers (every real server taken as healthy) and\n"
     "         lvs_timeouts, adopting what the kernel already holds; services not in FILE are\n"
     "         left alone. --sync-daemon: also run global_defs lvs_sync_daemon in that role;\n"
     "         -v: also count every netlink request (reads too) and send\n"
     "  show   the kernel's IPVS table as ipvsadm -Ln --exact prints it (or JSON); -c the\n"
     "         connections, --daemon the sync daemons, --timeout the timeouts\n"
-    "  sync   start or stop a connection synchronisation daemon\n";
+    "  sync   start or stop a connection synchronisation daemon\n"
+    "  watch  apply FILE, then keep it applied (foreground, log on stdout): drift repair\n"
+    "         every SECS (default 60, 0 = only on demand), SIGUSR1 = repair now, SIGHUP =\n"
+    "         re-read FILE and apply the difference, SIGTERM/SIGINT = exit\n";
 
 enum class ShowWhat : std::uint8_t { table, connections, daemons, timeouts };
 
@@ -41,6 +50,7 @@ struct Args {
   std::string config_id;
   bool json{false};
   bool verbose{false};
+  unsigned long interval_s{60};  // watch
   ShowWhat what{ShowWhat::table};
   ipvs::ListFormat list{ipvs::ListFormat::plain};
   bool persistent_conn{false};
@@ -71,7 +81,7 @@ ParseResult parse(const std::vector<std::string>& args) {
   Args a;
   if (args.empty()) return unexpected(std::string("missing command"));
   a.command = args[0];
-  if (a.command != "apply" && a.command != "show" && a.command != "sync")
+  if (a.command != "apply" && a.command != "show" && a.command != "sync" && a.command != "watch")
     return unexpected("unknown command '" + a.command + "'");
   std::size_t i = 1;
   if (a.command == "sync") {
@@ -99,7 +109,8 @@ ParseResult parse(const std::vector<std::string>& args) {
       a.list = f;
       ++listings;
     };
-    const bool apply = a.command == "apply", show = a.command == "show",
+    const bool watch = a.command == "watch";
+    const bool apply = a.command == "apply" || watch, show = a.command == "show",
                start = a.command == "sync" && a.sync_start;
     if ((w == "-f" || w == "--use-file") && apply) {
       auto v = value();
@@ -109,6 +120,10 @@ ParseResult parse(const std::vector<std::string>& args) {
       auto v = value();
       if (!v) return unexpected(v.error());
       a.config_id = *v;
+    } else if (w == "--interval" && watch) {
+      auto v = num(0, 86400);
+      if (!v) return unexpected(v.error());
+      a.interval_s = *v;
     } else if ((w == "-v" || w == "--verbose") && apply) {
       a.verbose = true;
     } else if (w == "--sync-daemon" && apply) {
@@ -353,6 +368,67 @@ int sync(const Args& a, const IpvsOpener& open_port, std::ostream& out, std::ost
   return 0;
 }
 
+std::optional<ipvs::IpvsTable> load_desired(const Args& a, conf::FileSource& source, std::ostream& err) {
+  conf::LoadOptions lo;
+  lo.config_id = a.config_id;
+  const auto loaded = conf::load(a.file, source, lo);
+  print_diagnostics(err, loaded.diagnostics);
+  if (!loaded.ok()) {
+    err << "vigil ipvs: configuration " << a.file << " has errors\n";
+    return std::nullopt;
+  }
+  return ipvs::desired_from_config(*loaded.config);
+}
+
+// `vigil ipvs watch`: the ReconcileService on an Asio loop in the foreground, over the
+// non-blocking netlink client. Every run ends with one line (for tests and the benchmark):
+// "run: dump|cache, N operations, R netlink requests[, failed]; T ms".
+int watch(const Args& a, conf::FileSource& source, std::ostream& out, std::ostream& err) {
+  auto desired = load_desired(a, source, err);
+  if (!desired) return 1;
+  boost::asio::io_context io;
+  auto port = ipvs::AsyncNetlinkIpvs::open(io);
+  if (!port) {
+    err << "vigil ipvs: " << port.error().message << '\n';
+    return 1;
+  }
+  ipvs::ReconcileService svc(
+      io, **port,
+      [&out](ipvs::Severity, std::string line) { out << line << std::endl; },
+      {.interval = std::chrono::seconds(a.interval_s)});
+  std::set<ipvs::ServiceKey> owned = ipvs::owned_keys(*desired);
+  svc.on_run([&out](const ipvs::RunReport& r) {
+    out << "run: " << (r.dumped ? "dump" : "cache") << ", " << r.ops << (r.ops == 1 ? " operation, " : " operations, ")
+        << r.requests << (r.requests == 1 ? " netlink request" : " netlink requests")
+        << (r.error || !r.failures.empty() ? ", failed" : "") << "; " << r.took.count() << " ms" << std::endl;
+  });
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  signals.add(SIGUSR1);
+  std::function<void()> arm = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      if (signo == SIGUSR1) {
+        svc.repair_now();
+      } else if (signo == SIGHUP) {
+        if (auto d = load_desired(a, source, err)) {
+          for (const auto& k : ipvs::owned_keys(*d)) owned.insert(k);
+          svc.set_desired(std::move(*d));
+        }
+      } else {
+        svc.stop();
+        io.stop();
+        return;
+      }
+      arm();
+    });
+  };
+  arm();
+  svc.start(std::move(*desired), owned);
+  out << "watching " << a.file << " (drift repair every " << a.interval_s << " s; SIGUSR1 repairs now)" << std::endl;
+  io.run();
+  return 0;
+}
+
 }  // namespace
 
 int ipvs_command(const std::vector<std::string>& args, conf::FileSource& source,
@@ -368,6 +444,7 @@ int ipvs_command(const std::vector<std::string>& args, conf::FileSource& source,
   }
   if (a->command == "apply") return apply(*a, source, open_port, out, err);
   if (a->command == "sync") return sync(*a, open_port, out, err);
+  if (a->command == "watch") return watch(*a, source, out, err);
   return show(*a, source, open_port, out, err);
 }
 

@@ -12,17 +12,10 @@ namespace vigil::ipvs {
 namespace {
 
 using genl::Exchange;
+using Kind = codec::Transaction::Kind;
 
-IpvsError kernel_error(const std::string& what, int neg_errno, const std::string& ext) {
-  const int err = -neg_errno;
-  return IpvsError{IpvsError::Kind::kernel, err,
-                   what + ": " + errno_text(err) + (ext.empty() ? "" : " (" + ext + ")")};
-}
-
-IpvsError protocol_error(const char* what, genl::DecodeError e) {
-  return IpvsError{IpvsError::Kind::protocol, EPROTO,
-                   std::string("netlink ") + what + ": " + std::string(genl::to_string(e))};
-}
+using codec::kernel_error;
+using codec::protocol_error;
 
 // `modprobe -q ip_vs`, waited for. Only whether it ran matters: the lookup is retried.
 void load_ip_vs() {
@@ -66,7 +59,7 @@ Result<std::uint16_t, IpvsError> lookup_family(NetlinkSocket& s, std::chrono::mi
 
 }  // namespace
 
-Result<std::unique_ptr<NetlinkIpvs>, IpvsError> NetlinkIpvs::open(NetlinkOptions options) {
+Result<OpenedSocket, IpvsError> open_ipvs_socket(const NetlinkOptions& options) {
   auto s = NetlinkSocket::open(options.rcvbuf_bytes);
   if (!s) return unexpected(s.error());
   auto id = lookup_family(*s, options.timeout);
@@ -79,151 +72,79 @@ Result<std::unique_ptr<NetlinkIpvs>, IpvsError> NetlinkIpvs::open(NetlinkOptions
     return unexpected(IpvsError{IpvsError::Kind::unavailable, ENOENT,
                                 "kernel IPVS unavailable: no generic netlink family \"IPVS\" "
                                 "(the ip_vs module is not loaded and could not be)"});
+  codec::Session session;
+  session.family = *id;
   // Every ACK is its own skb (about 1 KiB of buffer each): keep a window's ACKs in rcvbuf.
   const auto fits = static_cast<std::size_t>(std::max(s->rcvbuf(), 0)) / 2048;
-  options.window = std::clamp<std::size_t>(std::min(options.window, fits), 1, 4096);
-
-  return std::unique_ptr<NetlinkIpvs>(new NetlinkIpvs(std::move(*s), *id, options));
+  session.limits.max_requests = std::clamp<std::size_t>(std::min(options.window, fits), 1, 4096);
+  session.limits.quiet_writes = options.quiet_writes;
+  session.limits.stage_schedulers = options.stage_schedulers;
+  session.limits.dump_retries = options.dump_retries;
+  return OpenedSocket{std::move(*s), session};
 }
 
-NetlinkIpvs::NetlinkIpvs(NetlinkSocket socket, std::uint16_t family, NetlinkOptions options)
-    : socket_(std::move(socket)), family_(family), options_(options), seq_(1) {}
+Result<std::unique_ptr<NetlinkIpvs>, IpvsError> NetlinkIpvs::open(NetlinkOptions options) {
+  auto s = open_ipvs_socket(options);
+  if (!s) return unexpected(s.error());
+  return std::unique_ptr<NetlinkIpvs>(new NetlinkIpvs(std::move(*s), options));
+}
 
-Result<void, IpvsError> NetlinkIpvs::drain(std::map<std::uint32_t, std::size_t>& index,
-                                           std::vector<Outcome>& out) {
-  while (!index.empty()) {
+NetlinkIpvs::NetlinkIpvs(OpenedSocket s, NetlinkOptions options)
+    : socket_(std::move(s.socket)), session_(s.session), options_(options) {}
+
+Result<void, IpvsError> NetlinkIpvs::drive(codec::Transaction& t) {
+  while (!t.done()) {
+    auto out = t.take_output();
+    if (t.done()) break;
+    if (!out.empty()) {
+      if (auto r = socket_.send(out); !r) t.fail(r.error());
+      continue;
+    }
     auto d = socket_.receive(options_.timeout);
     if (!d) {
-      for (const auto& [seq, i] : index) exchange_.forget(seq);  // late replies: stray
-      index.clear();
-      return unexpected(d.error());
+      t.fail(d.error());
+      break;
     }
-    auto done = exchange_.feed(*d);
-    if (!done) return unexpected(protocol_error("reply", done.error()));
-    for (auto& o : *done) {
-      auto it = index.find(o.seq);
-      if (it == index.end()) continue;
-      out[it->second] = std::move(o);
-      index.erase(it);
-    }
+    t.feed(*d);
   }
+  if (t.error()) return unexpected(*t.error());
   return {};
 }
 
-Result<std::vector<NetlinkIpvs::Outcome>, IpvsError> NetlinkIpvs::run(std::size_t count,
-                                                                       const Build& build,
-                                                                       bool quiet) {
-  const std::size_t window = options_.window;
-  std::vector<Outcome> out(count);
-  for (std::size_t first = 0; first < count; first += window) {
-    const std::size_t last = std::min(count, first + window);
-    nl::Writer w;
-    std::map<std::uint32_t, std::size_t> index;
-    for (std::size_t i = first; i < last; ++i) {
-      const codec::Request r{family_, next_seq()};
-      const std::size_t start = w.size();
-      Kind kind = build(w, r, i);
-      if (quiet && kind == Kind::ack && i + 1 < last) {
-        // struct nlmsghdr {u32 len; u16 type; u16 flags; ...}: drop NLM_F_ACK.
-        std::uint16_t flags = 0;
-        std::memcpy(&flags, w.view().data() + start + 6, sizeof flags);
-        w.patch<std::uint16_t>(start + 6, static_cast<std::uint16_t>(flags & ~genl::kFlagAck));
-        kind = Kind::quiet;
-      }
-      exchange_.expect(r.seq, kind);
-      index[r.seq] = i;
-    }
-    requests_ += last - first;
-    ++sends_;
-    if (auto s = socket_.send(w.view()); !s) {
-      for (const auto& [seq, i] : index) exchange_.forget(seq);
-      return unexpected(s.error());
-    }
-    if (auto d = drain(index, out); !d) return unexpected(d.error());
-  }
-  return out;
+Result<codec::Transaction::Outcome, IpvsError> NetlinkIpvs::one(codec::RequestTxn::Build build,
+                                                                codec::Transaction::Kind kind, bool write) {
+  codec::RequestTxn t(session_, std::move(build), kind, write);
+  if (auto r = drive(t); !r) return unexpected(r.error());
+  return t.outcome();
 }
 
-Result<NetlinkIpvs::Outcome, IpvsError> NetlinkIpvs::run_one(const Build& build) {
-  auto r = run(1, build);
-  if (!r) return unexpected(r.error());
-  return std::move(r->front());
+Result<std::vector<std::vector<std::byte>>, IpvsError> NetlinkIpvs::dump_payloads(codec::RequestTxn::Build build) {
+  auto o = one(std::move(build), Kind::dump, false);
+  if (!o) return unexpected(o.error());
+  if (o->error) return unexpected(kernel_error("netlink dump", o->error, o->ext_message));
+  return std::move(o->replies);
 }
 
-Result<std::vector<std::vector<std::byte>>, IpvsError> NetlinkIpvs::dump_payloads(const Build& build) {
-  for (int attempt = 0;; ++attempt) {
-    auto o = run_one(build);
-    if (!o) return unexpected(o.error());
-    if (o->error) return unexpected(kernel_error("netlink dump", o->error, o->ext_message));
-    if (!o->interrupted) return std::move(o->replies);
-    if (attempt >= options_.dump_retries)
-      return unexpected(IpvsError{IpvsError::Kind::io, EAGAIN,
-                                  "netlink dump: interrupted by changes too many times"});
-  }
-}
-
-Result<void, IpvsError> NetlinkIpvs::write_one(const Build& build, const char* what) {
-  ++writes_;
-  auto o = run_one(build);
+Result<void, IpvsError> NetlinkIpvs::write_one(codec::RequestTxn::Build build, const char* what) {
+  auto o = one(std::move(build), Kind::ack, true);
   if (!o) return unexpected(o.error());
   if (o->error) return unexpected(kernel_error(what, o->error, o->ext_message));
   return {};
 }
 
 Result<IpvsTable, IpvsError> NetlinkIpvs::dump() {
-  auto services = dump_payloads([](nl::Writer& w, const codec::Request& r, std::size_t) {
-    codec::append_get_services(w, r);
-    return Kind::dump;
-  });
-  if (!services) return unexpected(services.error());
-  IpvsTable t;
-  for (const auto& payload : *services) {
-    auto g = genl::parse_genl(payload);
-    if (!g) return unexpected(protocol_error("service dump", g.error()));
-    auto s = codec::decode_service(*g);
-    if (!s) return unexpected(protocol_error("service dump", s.error()));
-    t.services.push_back(std::move(*s));
-  }
-  // One destination dump per service, one after the other: the kernel runs one dump per
-  // socket at a time, and a dump with any entry takes two passes (its entries, then DONE on
-  // our next read), so a second dump sent along would only be refused (EBUSY).
-  for (auto& s : t.services) {
-    auto dests = dump_payloads([&](nl::Writer& w, const codec::Request& r, std::size_t) {
-      codec::append_get_dests(w, r, s.key);
-      return Kind::dump;
-    });
-    if (!dests) return unexpected(dests.error());
-    for (const auto& payload : *dests) {
-      auto g = genl::parse_genl(payload);
-      if (!g) return unexpected(protocol_error("destination dump", g.error()));
-      auto d = codec::decode_dest(*g, s.key.family);
-      if (!d) return unexpected(protocol_error("destination dump", d.error()));
-      s.dests.push_back(*d);
-    }
-  }
-  return t;
+  codec::DumpTableTxn t(session_);
+  if (auto r = drive(t); !r) return unexpected(r.error());
+  return t.take_table();
 }
 
 Result<ApplyReport, IpvsError> NetlinkIpvs::apply(std::span<const IpvsOp> ops) {
-  writes_ += ops.size();
-  auto out = run(
-      ops.size(),
-      [&](nl::Writer& w, const codec::Request& r, std::size_t i) {
-        codec::append_op(w, r, ops[i]);
-        return Kind::ack;
-      },
-      options_.quiet_writes);
-  if (!out) return unexpected(out.error());
-  ApplyReport report;
-  report.writes = ops.size();
-  for (std::size_t i = 0; i < out->size(); ++i)
-    if (const auto& o = (*out)[i]; o.error)
-      report.failures.push_back({i, -o.error, failure_message(ops[i], -o.error, o.ext_message)});
-  return report;
+  codec::ApplyTxn t(session_, std::vector<IpvsOp>(ops.begin(), ops.end()));
+  if (auto r = drive(t); !r) return unexpected(r.error());
+  return t.report();
 }
-
 Result<std::vector<SyncDaemon>, IpvsError> NetlinkIpvs::sync_daemons() {
-  auto payloads = dump_payloads([](nl::Writer& w, const codec::Request& r, std::size_t) {
+  auto payloads = dump_payloads([](nl::Writer& w, const codec::Request& r) {
     codec::append_get_daemons(w, r);
     return Kind::dump;
   });
@@ -241,7 +162,7 @@ Result<std::vector<SyncDaemon>, IpvsError> NetlinkIpvs::sync_daemons() {
 
 Result<void, IpvsError> NetlinkIpvs::start_sync_daemon(const SyncDaemon& d) {
   return write_one(
-      [&](nl::Writer& w, const codec::Request& r, std::size_t) {
+      [&](nl::Writer& w, const codec::Request& r) {
         codec::append_new_daemon(w, r, d);
         return Kind::ack;
       },
@@ -250,7 +171,7 @@ Result<void, IpvsError> NetlinkIpvs::start_sync_daemon(const SyncDaemon& d) {
 
 Result<void, IpvsError> NetlinkIpvs::stop_sync_daemon(SyncState state) {
   return write_one(
-      [&](nl::Writer& w, const codec::Request& r, std::size_t) {
+      [&](nl::Writer& w, const codec::Request& r) {
         codec::append_del_daemon(w, r, state);
         return Kind::ack;
       },
@@ -258,10 +179,10 @@ Result<void, IpvsError> NetlinkIpvs::stop_sync_daemon(SyncState state) {
 }
 
 Result<Timeouts, IpvsError> NetlinkIpvs::timeouts() {
-  auto o = run_one([](nl::Writer& w, const codec::Request& r, std::size_t) {
+  auto o = one([](nl::Writer& w, const codec::Request& r) {
     codec::append_get_config(w, r);
     return Kind::ack;
-  });
+  }, Kind::ack, false);
   if (!o) return unexpected(o.error());
   if (o->error) return unexpected(kernel_error("get timeouts", o->error, o->ext_message));
   if (o->replies.empty()) return unexpected(protocol_error("get timeouts", genl::DecodeError::unexpected));
@@ -274,7 +195,7 @@ Result<Timeouts, IpvsError> NetlinkIpvs::timeouts() {
 
 Result<void, IpvsError> NetlinkIpvs::set_timeouts(const Timeouts& t) {
   return write_one(
-      [&](nl::Writer& w, const codec::Request& r, std::size_t) {
+      [&](nl::Writer& w, const codec::Request& r) {
         codec::append_set_config(w, r, t);
         return Kind::ack;
       },
@@ -282,10 +203,10 @@ Result<void, IpvsError> NetlinkIpvs::set_timeouts(const Timeouts& t) {
 }
 
 Result<Info, IpvsError> NetlinkIpvs::info() {
-  auto o = run_one([](nl::Writer& w, const codec::Request& r, std::size_t) {
+  auto o = one([](nl::Writer& w, const codec::Request& r) {
     codec::append_get_info(w, r);
     return Kind::ack;
-  });
+  }, Kind::ack, false);
   if (!o) return unexpected(o.error());
   if (o->error) return unexpected(kernel_error("get info", o->error, o->ext_message));
   if (o->replies.empty()) return unexpected(protocol_error("get info", genl::DecodeError::unexpected));
@@ -298,7 +219,7 @@ Result<Info, IpvsError> NetlinkIpvs::info() {
 
 Result<void, IpvsError> NetlinkIpvs::zero(const std::optional<ServiceKey>& service) {
   return write_one(
-      [&](nl::Writer& w, const codec::Request& r, std::size_t) {
+      [&](nl::Writer& w, const codec::Request& r) {
         codec::append_zero(w, r, service);
         return Kind::ack;
       },
@@ -307,7 +228,7 @@ Result<void, IpvsError> NetlinkIpvs::zero(const std::optional<ServiceKey>& servi
 
 Result<void, IpvsError> NetlinkIpvs::flush() {
   return write_one(
-      [](nl::Writer& w, const codec::Request& r, std::size_t) {
+      [](nl::Writer& w, const codec::Request& r) {
         codec::append_flush(w, r);
         return Kind::ack;
       },

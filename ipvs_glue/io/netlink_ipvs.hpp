@@ -3,13 +3,10 @@
 // returns when the kernel has answered every request it sent, or at the time bound.
 //  - The IPVS family is resolved once, at open(); when it is missing, `modprobe ip_vs` is
 //    tried once and the lookup repeated; then "kernel IPVS unavailable".
-//  - Writes are pipelined: up to `window` requests per send, each with its own sequence
-//    number and ACK; failures are reported per operation, the others still apply.
-//  - Writes ask for no ACK but the last of each window: the kernel answers the others only
-//    when they fail, and the window's final ACK says that all before it were handled.
-//  - Dumps are multi-part; one marked NLM_F_DUMP_INTR (the table changed meanwhile) is
-//    redone, up to dump_retries times. One destination dump per service, in turn (the
-//    kernel runs one dump per socket at a time).
+//  - Every call runs one sans-IO transaction (codec/transaction.hpp), which the Asio
+//    driver (async_netlink_ipvs.hpp) runs too: writes pipelined in windows (many requests
+//    per send, each with its own sequence number, one ACK per window), multi-part dumps
+//    redone on NLM_F_DUMP_INTR, errors attributed to their own operation.
 //  - ENOBUFS (replies dropped: the receive buffer overflowed) and timeouts are errors: the
 //    kernel's state is then unknown and the caller re-dumps (reconcile() does).
 #pragma once
@@ -17,8 +14,7 @@
 #include <functional>
 #include <memory>
 
-#include "ipvs_glue/codec/exchange.hpp"
-#include "ipvs_glue/codec/ipvs.hpp"
+#include "ipvs_glue/codec/transaction.hpp"
 #include "ipvs_glue/io/netlink_socket.hpp"
 #include "ipvs_glue/io/port.hpp"
 
@@ -26,12 +22,21 @@ namespace vigil::ipvs {
 
 struct NetlinkOptions {
   std::chrono::milliseconds timeout{5000};  // for each window of requests to be answered
-  std::size_t window{128};                  // requests in flight (shrunk to fit rcvbuf)
+  std::size_t window{256};                  // requests per send (shrunk to fit rcvbuf)
   int rcvbuf_bytes{4 << 20};
   bool load_module{true};  // try `modprobe ip_vs` once when the family is missing
   int dump_retries{3};
   bool quiet_writes{true};  // one ACK per window of writes, not one per write
+  bool stage_schedulers{true};  // sh/dh/mh: bind the scheduler once per new service
 };
+
+// The socket with the IPVS family resolved (modprobe ip_vs tried once when asked), and the
+// transaction limits that fit its receive buffer. Shared by both drivers.
+struct OpenedSocket {
+  NetlinkSocket socket;
+  codec::Session session;
+};
+Result<OpenedSocket, IpvsError> open_ipvs_socket(const NetlinkOptions& options);
 
 class NetlinkIpvs final : public IpvsPort {
  public:
@@ -47,39 +52,26 @@ class NetlinkIpvs final : public IpvsPort {
   Result<Info, IpvsError> info() override;
   Result<void, IpvsError> zero(const std::optional<ServiceKey>& service) override;
   Result<void, IpvsError> flush() override;
-  std::uint64_t writes() const override { return writes_; }
-  std::uint64_t requests() const override { return requests_; }
-  std::uint64_t sends() const override { return sends_; }
+  std::uint64_t writes() const override { return session_.counters.writes; }
+  std::uint64_t requests() const override { return session_.counters.requests; }
+  std::uint64_t sends() const override { return session_.counters.sends; }
 
-  std::uint16_t family_id() const { return family_; }
-  std::uint64_t stray_replies() const { return exchange_.stray(); }
+  std::uint16_t family_id() const { return session_.family; }
+  const codec::Counters& counters() const { return session_.counters; }
+  std::uint64_t stray_replies() const { return session_.counters.stray; }
 
  private:
-  using Outcome = genl::Exchange::Outcome;
-  using Kind = genl::Exchange::Kind;
-  // Writes request i (one message) and says how it ends.
-  using Build = std::function<Kind(nl::Writer&, const codec::Request&, std::size_t i)>;
-
-  NetlinkIpvs(NetlinkSocket socket, std::uint16_t family, NetlinkOptions options);
-  // Requests 0..count-1 in windows of options_.window, one send each. quiet: the writes
-  // (Kind::ack) of a window but its last go without NLM_F_ACK (Exchange::Kind::quiet).
-  Result<std::vector<Outcome>, IpvsError> run(std::size_t count, const Build& build,
-                                              bool quiet = false);
-  Result<Outcome, IpvsError> run_one(const Build& build);
-  Result<void, IpvsError> drain(std::map<std::uint32_t, std::size_t>& index,
-                                std::vector<Outcome>& out);
-  Result<std::vector<std::vector<std::byte>>, IpvsError> dump_payloads(const Build& build);
-  Result<void, IpvsError> write_one(const Build& build, const char* what);
-  std::uint32_t next_seq() { return ++seq_; }
+  NetlinkIpvs(OpenedSocket s, NetlinkOptions options);
+  // Runs t to its end: send what it has, wait (bounded) for the replies, feed them.
+  Result<void, IpvsError> drive(codec::Transaction& t);
+  Result<codec::Transaction::Outcome, IpvsError> one(codec::RequestTxn::Build build,
+                                                      codec::Transaction::Kind kind, bool write);
+  Result<void, IpvsError> write_one(codec::RequestTxn::Build build, const char* what);
+  Result<std::vector<std::vector<std::byte>>, IpvsError> dump_payloads(codec::RequestTxn::Build build);
 
   NetlinkSocket socket_;
-  std::uint16_t family_;
+  codec::Session session_;
   NetlinkOptions options_;
-  genl::Exchange exchange_;
-  std::uint32_t seq_{0};
-  std::uint64_t writes_{0};
-  std::uint64_t requests_{0};
-  std::uint64_t sends_{0};
 };
 
 }  // namespace vigil::ipvs

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "ipvs_glue/io/port.hpp"
@@ -23,6 +24,8 @@ class NetlinkSocket {
   ~NetlinkSocket();
 
   int fd() const { return fd_; }
+  // Gives up the fd (to the Asio driver); the socket is then empty.
+  int release() { return std::exchange(fd_, -1); }
   int rcvbuf() const { return rcvbuf_; }  // what the kernel granted
   Result<void, IpvsError> send(std::span<const std::byte> bytes);
   // One datagram, waiting at most `timeout`; Kind::timeout when none came. ENOBUFS (the

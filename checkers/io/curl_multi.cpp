@@ -4,7 +4,9 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -21,6 +23,8 @@ struct CurlMulti::Sock {
 struct CurlMulti::Timer {
   explicit Timer(asio::io_context& io) : timer(io) {}
   asio::steady_timer timer;
+  std::optional<std::chrono::steady_clock::time_point> armed;  // while a wait is pending
+  bool posted{false};                                   // a zero timeout, queued
 };
 
 std::shared_ptr<CurlMulti> CurlMulti::create(asio::io_context& io) {
@@ -81,17 +85,39 @@ int CurlMulti::on_socket(CURL*, curl_socket_t s, int what, void* self_ptr, void*
   return 0;
 }
 
+// curl calls this several times per transfer. Re-arming an Asio timer that is the loop's
+// earliest costs a timerfd_settime, so: a zero timeout is a posted action (at most one
+// queued), and a deadline (rounded up to the millisecond curl counts in) equal to the one
+// already armed is left alone. A timeout that fires early for curl is harmless: it calls
+// back with the time left.
 int CurlMulti::on_timer(CURLM*, long timeout_ms, void* self_ptr) {
   auto& self = *static_cast<CurlMulti*>(self_ptr);
-  auto& t = self.timer_->timer;
+  Timer& t = *self.timer_;
   if (timeout_ms < 0) {
-    t.cancel();
+    if (t.armed) t.timer.cancel();
+    t.armed.reset();
     return 0;
   }
-  t.expires_after(std::chrono::milliseconds(timeout_ms));
-  t.async_wait([weak = self.weak_from_this()](const boost::system::error_code& ec) {
+  if (timeout_ms == 0) {
+    if (t.posted) return 0;
+    t.posted = true;
+    asio::post(self.io_, [weak = self.weak_from_this()] {
+      auto me = weak.lock();
+      if (!me) return;
+      me->timer_->posted = false;
+      me->action(CURL_SOCKET_TIMEOUT, 0);
+    });
+    return 0;
+  }
+  using std::chrono::milliseconds;
+  const auto at = std::chrono::ceil<milliseconds>(std::chrono::steady_clock::now() + milliseconds(timeout_ms));
+  if (t.armed == at) return 0;
+  t.armed = at;
+  t.timer.expires_at(at);  // cancels the wait in progress, whose handler sees the error
+  t.timer.async_wait([weak = self.weak_from_this()](const boost::system::error_code& ec) {
     auto me = weak.lock();
     if (ec || !me) return;
+    me->timer_->armed.reset();
     me->action(CURL_SOCKET_TIMEOUT, 0);
   });
   return 0;

@@ -8,12 +8,6 @@
 namespace vigil::checkers::io {
 namespace asio = boost::asio;
 
-struct CheckerDriver::Slot {
-  explicit Slot(asio::io_context& io) : timer(io) {}
-  asio::steady_timer timer;
-  std::optional<std::uint64_t> token;  // the Prober's, while a probe runs
-};
-
 namespace {
 
 std::string address_port(const IpAddress& a, long long port) {
@@ -30,11 +24,21 @@ CheckerDriver::CheckerDriver(asio::io_context& io, const conf::Config& config, c
       prober_(prober),
       log_(log),
       sink_(std::move(sink)),
-      core_(policy_from_config(config), std::move(random)) {}
+      core_(policy_from_config(config), std::move(random)),
+      wheel_timer_(std::make_unique<asio::steady_timer>(io)) {
+  base_.resize(config_.virtual_servers.size());
+  for (std::uint32_t vi = 0; vi < base_.size(); ++vi) {
+    const auto& rss = config_.virtual_servers[vi].real_servers;
+    for (std::uint32_t ri = 0; ri < rss.size(); ++ri) {
+      base_[vi].push_back(static_cast<std::uint32_t>(slots_.size()));
+      for (std::uint32_t ci = 0; ci < rss[ri].checkers.size(); ++ci) slots_.push_back(Slot{{vi, ri, ci}, {}, {}});
+    }
+  }
+}
 
 CheckerDriver::~CheckerDriver() {
-  for (auto& [k, s] : slots_)
-    if (s->token) prober_.cancel(*s->token);
+  for (auto& s : slots_)
+    if (s.token) prober_.cancel(*s.token);
 }
 
 std::string CheckerDriver::vs_name(std::uint32_t vi) const {
@@ -56,11 +60,7 @@ const conf::CheckBase& CheckerDriver::check(CheckerKey k) const {
   return *config_.virtual_servers.at(k.vs).real_servers.at(k.rs).checkers.at(k.checker);
 }
 
-CheckerDriver::Slot& CheckerDriver::slot(CheckerKey k) {
-  auto& s = slots_[k];
-  if (!s) s = std::make_unique<Slot>(io_);
-  return *s;
-}
+CheckerDriver::Slot& CheckerDriver::slot(CheckerKey k) { return slots_[base_.at(k.vs).at(k.rs) + k.checker]; }
 
 void CheckerDriver::start() {
   apply(core_.start(clock_.now()), "start-up");
@@ -78,9 +78,12 @@ void CheckerDriver::stop() {
   if (stopped_) return;
   stopped_ = true;
   files_.reset();
-  for (auto& [k, s] : slots_) {
-    s->timer.cancel();
-    if (s->token) prober_.cancel(*std::exchange(s->token, std::nullopt));
+  wheel_timer_->cancel();
+  wheel_ = {};
+  wheel_armed_.reset();
+  for (auto& s : slots_) {
+    s.due.reset();
+    if (s.token) prober_.cancel(*std::exchange(s.token, std::nullopt));
   }
   apply(core_.stop(clock_.now()), "shutdown");
 }
@@ -122,13 +125,43 @@ void CheckerDriver::apply(const Actions& actions, const std::string& why) {
 }
 
 void CheckerDriver::arm(const ArmTimer& t) {
-  Slot& s = slot(t.checker);
-  s.timer.expires_at(to_steady(t.at));  // cancels a wait in progress
-  s.timer.async_wait([this, k = t.checker, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+  // Rounded up: the core ignores an expiry before its time.
+  const auto ticks = (t.at.time_since_epoch() + kTick - Duration(1)) / kTick;
+  const TimePoint tick{ticks * kTick};
+  const std::uint32_t index = base_.at(t.checker.vs).at(t.checker.rs) + t.checker.checker;
+  slots_[index].due = tick;
+  wheel_.emplace(tick, index);
+  if (!ticking_) arm_wheel();
+}
+
+void CheckerDriver::arm_wheel() {
+  if (wheel_.empty() || (wheel_armed_ && *wheel_armed_ <= wheel_.top().first)) return;
+  wheel_armed_ = wheel_.top().first;
+  wheel_timer_->expires_at(to_steady(*wheel_armed_));  // cancels a wait in progress
+  wheel_timer_->async_wait([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
     if (ec || !alive.lock()) return;
-    // A stale expiry (re-armed since) is early for the core, which ignores it.
-    step(TimerFired{k}, "timer");
+    on_tick();
   });
+}
+
+void CheckerDriver::on_tick() {
+  wheel_armed_.reset();
+  ticking_ = true;
+  const TimePoint now = clock_.now();
+  // At most kMaxPerTurn probes per turn: after a stall thousands may be due at once, and
+  // the loop's other timers (a VRRP advert every 10 ms) must get in between.
+  std::size_t started = 0;
+  while (!stopped_ && !wheel_.empty() && wheel_.top().first <= now && started < kMaxPerTurn) {
+    const auto [tick, index] = wheel_.top();
+    wheel_.pop();
+    Slot& s = slots_[index];
+    if (s.due != tick) continue;  // stale: re-armed since
+    s.due.reset();
+    step(TimerFired{s.key}, "timer");
+    ++started;
+  }
+  ticking_ = false;
+  arm_wheel();
 }
 
 void CheckerDriver::probe(const StartProbe& p) {

@@ -3,10 +3,11 @@
 // Nothing here blocks: probes are asynchronous, scripts are spawned and reaped by fd.
 #pragma once
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
+#include <queue>
 #include <string>
+#include <vector>
 
 #include "base/clock.hpp"
 #include "checkers/core/health_core.hpp"
@@ -14,6 +15,8 @@
 #include "checkers/io/log.hpp"
 #include "checkers/io/prober.hpp"
 #include "conf/model.hpp"
+
+#include <boost/asio/steady_timer.hpp>
 
 namespace boost::asio {
 class io_context;
@@ -23,6 +26,12 @@ namespace vigil::checkers::io {
 
 class CheckerDriver {
  public:
+  // Timer resolution: probes start up to this much after their due time.
+  static constexpr Duration kTick = std::chrono::milliseconds(1);
+  // Checker timers handled per loop turn; the rest wait for the next turn (the wheel's timer,
+  // re-armed in the past, completes through the reactor after what is already queued).
+  static constexpr std::size_t kMaxPerTurn = 16;
+
   // SetRealServer, SwapSorry and Notify, in the order the core produced them. The daemon
   // applies the first two to IPVS (ipvs_glue) and runs the scripts / writes the FIFO.
   using EffectSink = std::function<void(const Action&)>;
@@ -49,9 +58,16 @@ class CheckerDriver {
   std::string rs_name(RsKey rs) const;
 
  private:
-  struct Slot;
+  struct Slot {
+    CheckerKey key;
+    std::optional<TimePoint> due;        // the tick its timer is armed for
+    std::optional<std::uint64_t> token;  // the Prober's, while a probe runs
+  };
+  using Due = std::pair<TimePoint, std::uint32_t>;  // (tick, slot index)
   void apply(const Actions& actions, const std::string& why);
   void arm(const ArmTimer& t);
+  void arm_wheel();
+  void on_tick();
   void probe(const StartProbe& p);
   void on_done(CheckerKey k, std::uint64_t probe, ProbeOutcome outcome);
   void step(const Input& in, const std::string& why);
@@ -66,7 +82,17 @@ class CheckerDriver {
   Log& log_;
   EffectSink sink_;
   HealthCore core_;
-  std::map<CheckerKey, std::unique_ptr<Slot>> slots_;
+  // One slot per configured checker, by flat index (base_[vs][rs] + checker).
+  std::vector<std::vector<std::uint32_t>> base_;
+  std::vector<Slot> slots_;
+  // Checker timers, coalesced: due times are rounded up to kTick and kept in a min-heap;
+  // one Asio timer waits for the earliest. 10,000 checkers at delay_loop 1 s wake the loop
+  // ~1,000 times a second instead of 10,000 (and re-arm its timerfd as often). An entry
+  // whose tick is no longer its slot's `due` is stale (re-armed since) and skipped.
+  std::priority_queue<Due, std::vector<Due>, std::greater<>> wheel_;
+  std::unique_ptr<boost::asio::steady_timer> wheel_timer_;
+  std::optional<TimePoint> wheel_armed_;
+  bool ticking_{false};
   std::unique_ptr<FileWatcher> files_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool stopped_{false};

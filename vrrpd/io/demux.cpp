@@ -55,9 +55,23 @@ void Demux::reindex() {
     if (std::find(primaries_.begin(), primaries_.end(), l.primary) == primaries_.end())
       primaries_.push_back(l.primary);
   }
+  for (std::size_t vrid = 0; vrid < hot_.size(); ++vrid) {
+    Hot h;
+    if (by_vrid_[vrid].size() == 1) {
+      const auto& l = entries_[by_vrid_[vrid].front()].listener;
+      h.entry = by_vrid_[vrid].front();
+      h.multicast_only = l.peers.empty() && !l.check_unicast_src;
+      h.one_address = !l.skip_check_adv_addr && l.addresses.size() == 1;
+      h.id = entries_[h.entry].id;
+      h.primary = l.primary;
+      h.decode = l.decode;
+      if (h.one_address) h.address = l.addresses.front();
+    }
+    hot_[vrid] = h;
+  }
 }
 
-std::variant<Demux::Delivery, Drop> Demux::drop(Drop d) {
+Drop Demux::drop(Drop d) {
   std::visit([&](auto reason) { counters_.add(reason); }, d);
   return d;
 }
@@ -76,23 +90,45 @@ const Demux::Entry* Demux::find(std::uint8_t vrid, const IpAddress& src) const {
 }
 
 std::variant<Demux::Delivery, Drop> Demux::classify(const RxPacket& p) {
+  AdvertReceived in;
+  auto r = classify(p, in);
+  if (auto* d = std::get_if<Drop>(&r)) return *d;
+  return Delivery{std::get<Id>(r), std::move(in)};
+}
+
+std::variant<Demux::Id, Drop> Demux::classify(const RxPacket& p, AdvertReceived& out) {
   if (p.ifindex != ifindex_) return drop(RxDrop::wrong_interface);
   // The VRID is byte 1 of both versions; shorter messages are the codec's to reject.
   if (p.payload.size() < kHeaderLength) return drop(DecodeError::truncated);
   for (const auto& primary : primaries_)
     if (primary == p.src) return drop(RxDrop::own_advert);
+  // The usual advert: multicast, the only instance of its VRID, one address. The same
+  // checks as below, on the packed copy.
+  const Hot& h = hot_[std::to_integer<std::uint8_t>(p.payload[1])];
+  if (h.entry != kNone && h.multicast_only && h.one_address && p.dst.is_multicast() &&
+      h.primary.family() == p.src.family()) {
+    if (p.ttl != kVrrpTtl) return drop(RxDrop::ttl);
+    if (auto ok = decode_advert_into(p.payload, {p.src, p.dst}, h.decode, out.advert); !ok)
+      return drop(ok.error());
+    if (out.advert.addresses.size() != 1 || out.advert.addresses.front() != h.address)
+      return drop(RxDrop::addr_list_mismatch);
+    out.src = p.src;
+    counters_.delivered();
+    return h.id;
+  }
   const Entry* e = find(std::to_integer<std::uint8_t>(p.payload[1]), p.src);
   if (!e) return drop(RxDrop::unknown_vrid);
   const Listener& l = e->listener;
   if (!ttl_ok(p, l)) return drop(RxDrop::ttl);
   if (!p.dst.is_multicast() && l.check_unicast_src && !peer_of(l, p.src))
     return drop(RxDrop::unicast_src);
-  auto advert = decode_advert(p.payload, {p.src, p.dst}, l.decode);
-  if (!advert) return drop(advert.error());
-  if (!l.skip_check_adv_addr && !same_addresses(advert->addresses, l.addresses))
+  if (auto ok = decode_advert_into(p.payload, {p.src, p.dst}, l.decode, out.advert); !ok)
+    return drop(ok.error());
+  if (!l.skip_check_adv_addr && !same_addresses(out.advert.addresses, l.addresses))
     return drop(RxDrop::addr_list_mismatch);
+  out.src = p.src;
   counters_.delivered();
-  return Delivery{e->id, AdvertReceived{std::move(*advert), p.src}};
+  return e->id;
 }
 
 }  // namespace vigil::vrrp::io

@@ -51,6 +51,9 @@ class Demux {
 
   // Validates, decodes and finds the instance. Every outcome is counted.
   std::variant<Delivery, Drop> classify(const RxPacket& p);
+  // The same, decoding into `out` (its address vector reused: no allocation per advert);
+  // the instance's id, or the drop. The receive path's form.
+  std::variant<Id, Drop> classify(const RxPacket& p, AdvertReceived& out);
 
   // Drops the socket layer decided before the message reached classify().
   void count(RxDrop d) { counters_.add(d); }
@@ -61,7 +64,19 @@ class Demux {
     Id id;
     Listener listener;
   };
-  std::variant<Delivery, Drop> drop(Drop d);
+  // What the usual advert needs of its instance, packed: one cache line per VRID, no
+  // pointer to follow (a thousand instances' adverts come in one burst, their data cold).
+  struct Hot {
+    std::uint32_t entry{kNone};  // the only entry of this VRID, or kNone (none, or several)
+    bool multicast_only{false};  // no unicast peers, no check_unicast_src
+    bool one_address{false};     // exactly one address to check, `address`
+    Id id{};
+    IpAddress primary;
+    IpAddress address;
+    DecodeOptions decode;
+  };
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  Drop drop(Drop d);
   const Entry* find(std::uint8_t vrid, const IpAddress& src) const;
   void reindex();
 
@@ -70,6 +85,7 @@ class Demux {
   // Indexes rebuilt on add/remove (hundreds of instances may share an interface): the
   // entries of each VRID, and the distinct primary addresses (our own adverts).
   std::array<std::vector<std::uint32_t>, 256> by_vrid_{};
+  std::array<Hot, 256> hot_{};
   std::vector<IpAddress> primaries_;
   RxCounters counters_;
 };

@@ -100,7 +100,7 @@ void Instance::release() {
   on(RemoveVips{});
 }
 
-void Instance::receive(const AdvertReceived& advert) { step(advert); }
+void Instance::receive(const Input& advert_received) { step(advert_received); }
 
 void Instance::set_link(bool up) {
   if (up == link_up_) return;
@@ -147,6 +147,7 @@ void Instance::update_fault() {
 bool Instance::rebind(InstanceConfig config, bool link_up) {
   if (router_.state() != State::initialize && router_.state() != State::fault) return false;
   for (auto& t : timers_) t->cancel();
+  slots_ = {};
   config_ = std::move(config);
   router_ = Router(config_.router);  // Initialize, not faulted
   fault_reported_ = false;
@@ -198,10 +199,40 @@ void Instance::apply(const Action& action) {
 
 void Instance::on(const ArmTimer& a) {
   const auto t = a.timer;
-  timers_[static_cast<std::size_t>(t)]->arm(a.at, [this, t] { step(expiry(t)); });
+  auto& slot = slots_[static_cast<std::size_t>(t)];
+  slot.due = a.at;
+  // Later than the Timer's wait (the usual case: a Backup hearing its Master): that wait
+  // fires first and then waits for the rest.
+  if (slot.waiting && *slot.waiting <= a.at) return;
+  wait_timer(t, a.at);
 }
 
-void Instance::on(const CancelTimer& a) { timers_[static_cast<std::size_t>(a.timer)]->cancel(); }
+// A deadline further than kCoarseBeyond is waited for to its whole millisecond first (it
+// usually moves on before then): a thousand Backups whose Masters advertise in one burst
+// then wake the loop together, once, rather than one by one. Within kCoarseBeyond: exactly.
+void Instance::wait_timer(TimerId t, TimePoint at) {
+  constexpr auto kCoarseBeyond = std::chrono::milliseconds{20};
+  const TimePoint now = ports_.timers.now();
+  const TimePoint target = at - now > kCoarseBeyond ? std::chrono::floor<std::chrono::milliseconds>(at) : at;
+  slots_[static_cast<std::size_t>(t)].waiting = target;
+  timers_[static_cast<std::size_t>(t)]->arm(target, [this, t] { timer_fired(t); });
+}
+
+void Instance::timer_fired(TimerId t) {
+  auto& slot = slots_[static_cast<std::size_t>(t)];
+  slot.waiting.reset();
+  if (!slot.due) return;
+  if (ports_.timers.now() < *slot.due) return wait_timer(t, *slot.due);
+  slot.due.reset();
+  step(expiry(t));
+}
+
+void Instance::on(const CancelTimer& a) {
+  auto& slot = slots_[static_cast<std::size_t>(a.timer)];
+  slot.due.reset();
+  slot.waiting.reset();
+  timers_[static_cast<std::size_t>(a.timer)]->cancel();
+}
 
 // RFC 5798 §5.1: to the group (TTL 255) or to each unicast peer; the v3 checksum covers the
 // destination, so each copy is encoded for its own.

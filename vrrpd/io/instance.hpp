@@ -97,7 +97,7 @@ class Instance {
   // priority 0 first, then removes the addresses.
   void stop(bool defer_release = false);
   void release();
-  void receive(const AdvertReceived& advert);
+  void receive(const Input& advert_received);  // an AdvertReceived
   // keepalived FAULT is the OR of: the interface down, a tracked object down (weight 0), the
   // sync group in FAULT. Its edges become FaultRaised / FaultCleared.
   void set_link(bool up);
@@ -134,6 +134,8 @@ class Instance {
   void apply(const Action& action);
   void on(const ArmTimer& a);
   void on(const CancelTimer& a);
+  void wait_timer(TimerId t, TimePoint at);
+  void timer_fired(TimerId t);
   void on(const SendAdvert& a);
   void on(const StateChanged& a);
   void on(const AddVips& a);
@@ -149,6 +151,17 @@ class Instance {
   InstanceConfig config_;
   Ports ports_;
   Router router_;
+  // What a received advert touches, together: the Router above, then these. A Backup's
+  // Master_Down_Timer moves later on every advert; only its deadline here changes then. The
+  // Timer (another object) is armed for the deadline it had and, when it fires, waits again
+  // for the deadline of now: one Timer call per Master_Down_Interval, not per advert.
+  struct TimerSlot {
+    std::optional<TimePoint> due;      // as the Router armed it; empty: cancelled or fired
+    std::optional<TimePoint> waiting;  // what the Timer is armed for
+  };
+  std::array<TimerSlot, kTimerCount> slots_{};
+  bool stepping_{false};
+  Actions actions_;  // the current step's, reused
   std::array<std::unique_ptr<Timer>, kTimerCount> timers_;
   std::unique_ptr<Announcer> announcer_;
   Stats stats_;
@@ -157,8 +170,6 @@ class Instance {
   SyncGroup* group_{nullptr};
   TrackStatus track_;
   std::deque<Input> pending_;  // inputs that arrived while the Router's actions ran
-  Actions actions_;            // the current step's, reused
-  bool stepping_{false};
   bool link_up_{true};
   bool group_fault_{false};
   bool fault_reported_{false};  // the last edge given to the Router

@@ -195,8 +195,9 @@ void Service::open(Endpoint& e) {
 }
 
 void Service::on_packet(Endpoint& e, const RxPacket& p) {
-  auto outcome = e.demux.classify(p);
-  if (auto* d = std::get_if<Demux::Delivery>(&outcome)) return instances_[d->id]->receive(d->input);
+  // Decoded into the same Input every time: no allocation per advert.
+  auto outcome = e.demux.classify(p, std::get<AdvertReceived>(rx_));
+  if (auto* id = std::get_if<Demux::Id>(&outcome)) return instances_[*id]->receive(rx_);
   on_drop(e, std::get<Drop>(outcome), &p.src);
 }
 

@@ -110,6 +110,7 @@ class Service {
   // The instances holding each (interface, address) as a VIP: the address monitor reports
   // every address change, 1,000 at once in a takeover.
   std::map<std::pair<int, IpAddress>, std::vector<std::size_t>> vip_owners_;
+  Input rx_{AdvertReceived{}};  // the advert being delivered (its storage reused)
   bool unresolved_{false};  // an instance waits for an address to send adverts from
   bool started_{false};
 };

@@ -93,6 +93,35 @@ Result<std::unique_ptr<PacketEndpoint>, std::string> AsioSocketFactory::open(con
   return std::unique_ptr<PacketEndpoint>(std::move(*s));
 }
 
+// The message headers of recvmmsg point into buffer_ once and for all; before each call only
+// what the kernel overwrites (name and control lengths) is reset.
+struct VrrpSocket::RxSlots {
+  struct alignas(cmsghdr) Control {
+    std::byte bytes[256];
+  };
+  std::array<mmsghdr, kBatch> msgs{};
+  std::array<iovec, kBatch> iovs{};
+  std::array<sockaddr_storage, kBatch> names{};
+  std::array<Control, kBatch> controls{};
+
+  explicit RxSlots(std::vector<std::byte>& buffer) {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      iovs[i] = {buffer.data() + i * kBufferSize, kBufferSize};
+      msgs[i].msg_hdr.msg_name = &names[i];
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_control = controls[i].bytes;
+    }
+  }
+  void reset(std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      msgs[i].msg_hdr.msg_namelen = sizeof names[i];
+      msgs[i].msg_hdr.msg_controllen = sizeof controls[i].bytes;
+      msgs[i].msg_hdr.msg_flags = 0;
+    }
+  }
+};
+
 struct VrrpSocket::Outgoing {
   SockAddr to;
   IpAddress src, dst;
@@ -104,6 +133,7 @@ VrrpSocket::VrrpSocket(boost::asio::io_context& io, int fd, Config config)
       io_(io),
       fd_(io, fd),
       buffer_(kBufferSize * kBatch),
+      rx_(std::make_unique<RxSlots>(buffer_)),
       alive_(std::make_shared<bool>(true)) {
   // Hundreds of instances' adverts arrive in one burst: room for them (root may exceed
   // rmem_max; otherwise the default stays).
@@ -137,35 +167,23 @@ void VrrpSocket::wait() {
 // Up to kBatch messages per recvmmsg, kMaxReadsPerWake per wake-up (timers keep running).
 void VrrpSocket::read_all() {
   const auto alive = alive_;  // a handler may destroy the socket: check before going on
-  std::array<mmsghdr, kBatch> msgs{};
-  std::array<iovec, kBatch> iovs{};
-  std::array<sockaddr_storage, kBatch> names{};
-  struct alignas(cmsghdr) Control {
-    std::byte bytes[256];
-  };
-  std::array<Control, kBatch> controls{};
+  auto& rx = *rx_;
+  std::size_t used = kBatch;  // headers the last call may have changed
   for (int read = 0; read < kMaxReadsPerWake;) {
-    for (std::size_t i = 0; i < kBatch; ++i) {
-      iovs[i] = {buffer_.data() + i * kBufferSize, kBufferSize};
-      msgs[i].msg_hdr = {};
-      msgs[i].msg_hdr.msg_name = &names[i];
-      msgs[i].msg_hdr.msg_namelen = sizeof names[i];
-      msgs[i].msg_hdr.msg_iov = &iovs[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-      msgs[i].msg_hdr.msg_control = controls[i].bytes;
-      msgs[i].msg_hdr.msg_controllen = sizeof controls[i].bytes;
-    }
-    const int n = ::recvmmsg(fd_.native_handle(), msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    rx.reset(used);
+    const int n = ::recvmmsg(fd_.native_handle(), rx.msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) return;  // empty (or failed: the next wake retries)
-    for (int i = 0; i < n; ++i) {
-      const auto& h = msgs[static_cast<std::size_t>(i)].msg_hdr;
-      deliver(std::span<const std::byte>(buffer_).subspan(static_cast<std::size_t>(i) * kBufferSize,
-                                                          msgs[static_cast<std::size_t>(i)].msg_len),
-              h.msg_name, h.msg_control, h.msg_controllen);
+    used = static_cast<std::size_t>(n);
+    for (std::size_t i = 0; i < used; ++i) {
+      const auto& h = rx.msgs[i].msg_hdr;
+      deliver(std::span<const std::byte>(buffer_).subspan(i * kBufferSize, rx.msgs[i].msg_len), h.msg_name,
+              h.msg_control, h.msg_controllen);
       if (!*alive) return;
     }
     read += n;
-    if (n < static_cast<int>(kBatch)) return;
+    // Not "fewer than asked: empty": more may have come in meanwhile (a burst of adverts
+    // arrives over a millisecond or two); one more call that finds none costs less than
+    // waking up again for them.
   }
 }
 

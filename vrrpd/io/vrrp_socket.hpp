@@ -87,6 +87,7 @@ class VrrpSocket final : public PacketEndpoint {
 
  private:
   struct Outgoing;
+  struct RxSlots;  // recvmmsg's headers, set up once
   VrrpSocket(boost::asio::io_context& io, int fd, Config config);
   void wait();
   void read_all();
@@ -100,6 +101,7 @@ class VrrpSocket final : public PacketEndpoint {
   OnDrop on_drop_;
   OnSendError on_send_error_;
   std::vector<std::byte> buffer_;  // kBatch receive buffers
+  std::unique_ptr<RxSlots> rx_;
   std::vector<Outgoing> queue_;
   bool flush_posted_{false};
   std::shared_ptr<bool> alive_;  // handlers check it: the socket may be gone when they run

@@ -50,9 +50,10 @@ std::size_t expected_length(Version v, Family f, std::size_t count) {
   return kHeaderLength + count * address_length(f) + (v == Version::v2 ? kAuthDataLength : 0);
 }
 
-// Only called once the total length has been checked, so the reads cannot fail.
-std::vector<IpAddress> read_addresses(ByteReader& r, Family f, std::size_t count) {
-  std::vector<IpAddress> out;
+// Only called once the total length has been checked, so the reads cannot fail. Into `out`,
+// reusing its capacity (a receiver decodes every advert into the same Advert).
+void read_addresses(ByteReader& r, Family f, std::size_t count, std::vector<IpAddress>& out) {
+  out.clear();
   out.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     if (f == Family::v4) {
@@ -64,7 +65,6 @@ std::vector<IpAddress> read_addresses(ByteReader& r, Family f, std::size_t count
     for (std::size_t j = 0; j < b.size(); ++j) b[j] = std::to_integer<std::uint8_t>(raw[j]);
     out.push_back(IpAddress::v6(b));
   }
-  return out;
 }
 
 // RFC 2338 §5.3.6 / §10 as keepalived applies it: type known, type as configured, password.
@@ -79,9 +79,8 @@ std::optional<DecodeError> check_v2_auth(const Advert& a, const DecodeOptions& o
 }
 
 // Fields after the checksum has been verified and the length matches the count.
-Result<Advert, DecodeError> decode_body(ByteReader& r, Version version, Family family,
-                                        const DecodeOptions& opts) {
-  Advert a;
+Result<void, DecodeError> decode_body(ByteReader& r, Version version, Family family,
+                                      const DecodeOptions& opts, Advert& a) {
   a.version = version;
   a.type = r.u8().value() & 0x0f;
   a.vrid = r.u8().value();
@@ -98,12 +97,12 @@ Result<Advert, DecodeError> decode_body(ByteReader& r, Version version, Family f
     a.max_adver_int = Centiseconds{word & 0x0fff};  // rsvd bits ignored on receipt (§5.2.6)
   }
   if (a.max_adver_int.count() == 0) return unexpected(DecodeError::zero_adver_int);
-  a.addresses = read_addresses(r, family, count);
-  if (version == Version::v3) return a;
+  read_addresses(r, family, count, a.addresses);
+  if (version == Version::v3) return {};
   const auto auth = r.bytes(kAuthDataLength).value();
   std::copy(auth.begin(), auth.end(), a.auth_data.begin());
   if (auto err = check_v2_auth(a, opts)) return unexpected(*err);
-  return a;
+  return {};
 }
 
 }  // namespace
@@ -132,6 +131,13 @@ std::uint64_t DecodeCounters::total() const {
 
 Result<Advert, DecodeError> decode_advert(std::span<const std::byte> msg, const PseudoHeader& ph,
                                           const DecodeOptions& opts) {
+  Advert a;
+  if (auto ok = decode_advert_into(msg, ph, opts, a); !ok) return unexpected(ok.error());
+  return a;
+}
+
+Result<void, DecodeError> decode_advert_into(std::span<const std::byte> msg, const PseudoHeader& ph,
+                                             const DecodeOptions& opts, Advert& out) {
   if (msg.size() < kHeaderLength) return unexpected(DecodeError::truncated);
   if (ph.src.family() != ph.dst.family()) return unexpected(DecodeError::family_mismatch);
   const unsigned version_bits = std::to_integer<unsigned>(msg[0]) >> 4;
@@ -147,7 +153,9 @@ Result<Advert, DecodeError> decode_advert(std::span<const std::byte> msg, const 
   if (msg.size() != expected_length(version, ph.family(), count))
     return unexpected(DecodeError::count_mismatch);
   ByteReader r(msg);
-  return decode_body(r, version, ph.family(), opts);
+  out.auth_type = AuthType::none;
+  out.auth_data = {};
+  return decode_body(r, version, ph.family(), opts, out);
 }
 
 bool encodable(const Advert& a, const PseudoHeader& ph) {

@@ -114,6 +114,10 @@ struct EncodeOptions {
 
 Result<Advert, DecodeError> decode_advert(std::span<const std::byte> msg, const PseudoHeader& ph,
                                           const DecodeOptions& opts = {});
+// The same into an existing Advert, reusing its address vector (a receiver's hot path: no
+// allocation per advert). On error `out` holds whatever was decoded so far.
+Result<void, DecodeError> decode_advert_into(std::span<const std::byte> msg, const PseudoHeader& ph,
+                                             const DecodeOptions& opts, Advert& out);
 
 // Whether encode_advert can represent the advert: version/family combination, at most 255
 // addresses all of the pseudo-header's family, an interval the version's field can hold.

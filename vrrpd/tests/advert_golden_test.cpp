@@ -119,6 +119,22 @@ TEST(AdvertGolden, V3Ipv6Decodes) {
   EXPECT_EQ(decode_advert(hex(kV3v6Bytes), kV3Ph6, {.v3_checksum_as_v2 = true}), v3v6_advert());
 }
 
+// The receive path decodes every advert into one Advert: each decode leaves exactly what
+// decode_advert returns (v2 fields cleared by a v3 advert), and the address storage is reused.
+TEST(AdvertDecode, IntoAReusedAdvertGivesWhatDecodeGives) {
+  Advert a;
+  ASSERT_TRUE(decode_advert_into(hex(kV2Bytes), kV2Ph, {}, a));
+  EXPECT_EQ(a, v2_advert());
+  const auto* storage = a.addresses.data();
+  ASSERT_TRUE(decode_advert_into(hex(kV3v4Bytes), kV3Ph4, {}, a));
+  EXPECT_EQ(a, v3v4_advert());
+  EXPECT_EQ(a.addresses.data(), storage);  // one address where there were two: no allocation
+  EXPECT_EQ(decode_advert_into(hex(kV3v4Bytes), test::ph("10.0.0.1", "10.0.0.2"), {}, a),
+            unexpected(DecodeError::bad_checksum));
+  ASSERT_TRUE(decode_advert_into(hex(kV3v6Bytes), kV3Ph6, {}, a));
+  EXPECT_EQ(a, v3v6_advert());
+}
+
 TEST(AdvertDecode, V3ReservedBitsAreIgnoredOnReceipt) {
   auto bytes = hex(kV3v4Bytes);
   bytes[4] |= std::byte{0xf0};  // RFC 5798 §5.2.6: "MUST be ignored by the receiver"

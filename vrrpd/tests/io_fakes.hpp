@@ -47,16 +47,25 @@ class ManualTimers final : public io::TimerService {
     clock_.set(std::max(clock_.now(), end));
   }
   const ManualClock& clock() const { return clock_; }
+  // Timer::arm calls so far, all timers together.
+  std::uint64_t arms() const {
+    std::uint64_t n = 0;
+    for (auto& w : slots_)
+      if (auto s = w.lock()) n += s->arms;
+    return n;
+  }
 
  private:
   struct Slot {
     std::optional<TimePoint> at;
     std::function<void()> fire;
+    std::uint64_t arms{0};
   };
   class ManualTimer final : public io::Timer {
    public:
     explicit ManualTimer(std::shared_ptr<Slot> s) : slot_(std::move(s)) {}
     void arm(TimePoint at, std::function<void()> fire) override {
+      ++slot_->arms;
       slot_->at = at;
       slot_->fire = std::move(fire);
     }

@@ -185,6 +185,28 @@ TEST_F(InstanceTest, PriorityZeroFromTheMasterTakesOverAfterSkewTime) {
   EXPECT_EQ(i->state(), State::master);
 }
 
+// A Backup hearing its Master: the Master_Down deadline moves on every advert, the Timer is
+// armed about once per Master_Down_Interval, not per advert; silence still takes over on time.
+TEST_F(InstanceTest, ABackupsTimerIsNotReArmedPerAdvert) {
+  auto i = make();
+  i->start(true);
+  timers.advance(100ms);
+  i->receive(from_peer(200));
+  ASSERT_EQ(i->state(), State::backup);
+  const auto before = timers.arms();
+  for (int k = 0; k < 100; ++k) {
+    timers.advance(100ms);  // the Master's advert interval
+    i->receive(from_peer(200));
+  }
+  EXPECT_EQ(i->state(), State::backup);
+  EXPECT_LE(timers.arms() - before, 40U);  // about one per 300+ ms, never one per advert
+  // Master_Down_Interval = 3 x 100 ms + Skew_Time 60 ms after the last advert.
+  timers.advance(355ms);
+  EXPECT_EQ(i->state(), State::backup);
+  timers.advance(10ms);
+  EXPECT_EQ(i->state(), State::master);
+}
+
 TEST_F(InstanceTest, UnicastPeersEachGetTheirOwnCopy) {
   auto c = config();
   c.destinations = {ip("192.0.2.12"), ip("192.0.2.13")};

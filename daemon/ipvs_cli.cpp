@@ -110,13 +110,13 @@ ParseResult parse(const std::vector<std::string>& args) {
       ++listings;
     };
     const bool watch = a.command == "watch";
-    const bool apply = a.command == "apply" || watch, show = a.command == "show",
+    const bool apply = a.command == "apply", takes_file = apply || watch, show = a.command == "show",
                start = a.command == "sync" && a.sync_start;
-    if ((w == "-f" || w == "--use-file") && apply) {
+    if ((w == "-f" || w == "--use-file") && takes_file) {
       auto v = value();
       if (!v) return unexpected(v.error());
       a.file = *v;
-    } else if ((w == "-i" || w == "--config-id") && apply) {
+    } else if ((w == "-i" || w == "--config-id") && takes_file) {
       auto v = value();
       if (!v) return unexpected(v.error());
       a.config_id = *v;

@@ -221,8 +221,13 @@ TEST_F(IpvsCli, Usage) {
   EXPECT_EQ(run({"sync", "start", "master", "--mcast-interface", "x", "--mcast-group", "10.0.0.1"}), 2);
   EXPECT_EQ(run({"sync", "stop", "master", "--syncid", "1"}), 2);
   EXPECT_EQ(run({"apply", "--sync-daemon", "both"}), 2);
+  EXPECT_EQ(run({"watch", "--interval", "soon"}), 2);
+  EXPECT_EQ(run({"watch", "--interval", "86401"}), 2);
+  EXPECT_EQ(run({"watch", "--sync-daemon", "master"}), 2);
+  EXPECT_EQ(run({"apply", "--interval", "5"}), 2);
   EXPECT_EQ(run({"--help"}), 0);
   EXPECT_THAT(out_.str(), HasSubstr("vigil ipvs apply"));
+  EXPECT_THAT(out_.str(), HasSubstr("vigil ipvs watch [-f FILE] [-i CONFIG_ID] [--interval SECS]"));
 }
 
 }  // namespace

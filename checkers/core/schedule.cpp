@@ -24,9 +24,11 @@ TimePoint CheckerSchedule::start(TimePoint now, Duration offset) {
 
 std::optional<CheckerSchedule::Probe> CheckerSchedule::on_timer(TimePoint now) {
   if (stopped_ || in_flight_ || !timer_at_ || now < *timer_at_) return std::nullopt;
+  // The phase is the time the probe was due, not when the loop got to it: a loop that
+  // falls behind (a stall, a burst) must not bunch the late checkers for good.
+  started_ = *timer_at_;
   timer_at_.reset();
   in_flight_ = true;
-  started_ = now;
   return Probe{++probe_id_, now + policy_->timeout};
 }
 
@@ -35,9 +37,13 @@ std::optional<CheckerSchedule::Outcome> CheckerSchedule::on_result(std::uint64_t
   if (stopped_ || !in_flight_ || probe != probe_id_) return std::nullopt;
   in_flight_ = false;
   Outcome o;
-  // delay_loop is paced from the probe's start, so checkers keep the phases they were
-  // spread over; delay_before_retry is a pause after a failure (keepalived's TCP/HTTP).
-  const TimePoint next_loop = std::max(now, started_ + policy_->delay_loop);
+  // delay_loop is paced from the probe's due time, so checkers keep the phases they were
+  // spread over; rounds missed entirely (a probe longer than delay_loop) are skipped, not
+  // run back to back. delay_before_retry is a pause after a failure (keepalived's TCP/HTTP).
+  TimePoint next_loop = started_ + policy_->delay_loop;
+  if (next_loop < now && policy_->delay_loop > Duration::zero())
+    next_loop += ((now - next_loop) / policy_->delay_loop + 1) * policy_->delay_loop;
+  next_loop = std::max(now, next_loop);
   if (ok) {
     retry_it_ = 0;
     o.changed = !up_;

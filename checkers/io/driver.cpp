@@ -148,13 +148,17 @@ void CheckerDriver::on_tick() {
   wheel_armed_.reset();
   ticking_ = true;
   const TimePoint now = clock_.now();
-  while (!stopped_ && !wheel_.empty() && wheel_.top().first <= now) {
+  // At most kMaxPerTurn probes per turn: after a stall thousands may be due at once, and
+  // the loop's other timers (a VRRP advert every 10 ms) must get in between.
+  std::size_t started = 0;
+  while (!stopped_ && !wheel_.empty() && wheel_.top().first <= now && started < kMaxPerTurn) {
     const auto [tick, index] = wheel_.top();
     wheel_.pop();
     Slot& s = slots_[index];
     if (s.due != tick) continue;  // stale: re-armed since
     s.due.reset();
     step(TimerFired{s.key}, "timer");
+    ++started;
   }
   ticking_ = false;
   arm_wheel();

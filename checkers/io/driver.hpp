@@ -28,6 +28,9 @@ class CheckerDriver {
  public:
   // Timer resolution: probes start up to this much after their due time.
   static constexpr Duration kTick = std::chrono::milliseconds(1);
+  // Checker timers handled per loop turn; the rest wait for the next turn (the wheel's timer,
+  // re-armed in the past, completes through the reactor after what is already queued).
+  static constexpr std::size_t kMaxPerTurn = 16;
 
   // SetRealServer, SwapSorry and Notify, in the order the core produced them. The daemon
   // applies the first two to IPVS (ipvs_glue) and runs the scripts / writes the FIFO.

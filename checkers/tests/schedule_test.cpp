@@ -56,6 +56,26 @@ TEST(CheckerSchedule, FirstProbeIsNotRetried) {
   EXPECT_EQ(o->next, t0 + 12s);  // paced from the probe's start
 }
 
+TEST(CheckerSchedule, ALateLoopKeepsThePhaseAndSkipsMissedRounds) {
+  const CheckerPolicy p = tcp(10s, 3, 1s);
+  CheckerSchedule c(p, false);
+  ASSERT_EQ(c.start(t0, 2s), t0 + 2s);
+  // The loop gets to the expiry 300 ms late: the next probe is still due at t0 + 12s, so
+  // checkers that were late together do not stay bunched.
+  auto probe = c.on_timer(t0 + 2s + 300ms);
+  ASSERT_TRUE(probe);
+  EXPECT_EQ(probe->deadline, t0 + 2s + 300ms + p.timeout);  // the deadline runs from the start
+  auto o = c.on_result(probe->id, true, t0 + 2s + 310ms);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->next, t0 + 12s);
+  // A probe that outlives two rounds: the next one is the first round still ahead.
+  probe = c.on_timer(t0 + 12s);
+  ASSERT_TRUE(probe);
+  o = c.on_result(probe->id, true, t0 + 33s);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->next, t0 + 42s);
+}
+
 TEST(CheckerSchedule, RetriesOnlyWhileUp) {
   const CheckerPolicy p = tcp(10s, 2, 3s);
   CheckerSchedule c(p, false);

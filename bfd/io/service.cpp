@@ -6,11 +6,11 @@
 
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <cerrno>
 #include <cstring>
 #include <map>
 #include <random>
-#include <set>
+
+#include "base/sockaddr.hpp"
 
 namespace vigil::bfd::io {
 namespace asio = boost::asio;
@@ -18,33 +18,13 @@ using udp = asio::ip::udp;
 
 namespace {
 
-asio::ip::address to_asio(const IpAddress& a) {
-  if (a.family() == Family::v4) {
-    asio::ip::address_v4::bytes_type b;
-    std::copy_n(a.bytes().begin(), 4, b.begin());
-    return asio::ip::address_v4(b);
-  }
-  asio::ip::address_v6::bytes_type b;
-  std::copy_n(a.bytes().begin(), 16, b.begin());
-  return asio::ip::address_v6(b);
-}
-
-std::optional<IpAddress> from_sockaddr(const sockaddr_storage& ss) {
-  if (ss.ss_family == AF_INET) {
-    const auto& s = reinterpret_cast<const sockaddr_in&>(ss);
-    return IpAddress::v4(ntohl(s.sin_addr.s_addr));
-  }
-  if (ss.ss_family == AF_INET6) {
-    const auto& s = reinterpret_cast<const sockaddr_in6&>(ss);
-    if (IN6_IS_ADDR_V4MAPPED(&s.sin6_addr))
-      return IpAddress::v4(static_cast<std::uint32_t>(s.sin6_addr.s6_addr[12]) << 24 |
-                           static_cast<std::uint32_t>(s.sin6_addr.s6_addr[13]) << 16 |
-                           static_cast<std::uint32_t>(s.sin6_addr.s6_addr[14]) << 8 | s.sin6_addr.s6_addr[15]);
-    std::array<std::uint8_t, 16> b{};
-    std::memcpy(b.data(), s.sin6_addr.s6_addr, 16);
-    return IpAddress::v6(b);
-  }
-  return std::nullopt;
+// An Asio endpoint from base's sockaddr conversion (the one place addresses meet sockaddr).
+udp::endpoint endpoint_of(const IpAddress& a, std::uint16_t port) {
+  const SockAddr sa = to_sockaddr(a, 0, port);
+  udp::endpoint ep;
+  std::memcpy(ep.data(), sa.get(), sa.length);
+  ep.resize(sa.length);
+  return ep;
 }
 
 std::string ms_text(Micros d) {
@@ -235,20 +215,19 @@ struct Service::Impl {
     const int ttl = p.spec.ttl;
     if (f == Family::v4) ::setsockopt(p.socket.native_handle(), IPPROTO_IP, IP_TTL, &ttl, sizeof ttl);
     else ::setsockopt(p.socket.native_handle(), IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl);
-    const asio::ip::address local =
-        p.spec.source ? to_asio(*p.spec.source) : (f == Family::v4 ? asio::ip::address(asio::ip::address_v4::any())
-                                                                   : asio::ip::address(asio::ip::address_v6::any()));
     // RFC 5881 §4: a source port in 49152..65535, one per session.
     const unsigned first = p.session.local_discriminator() % 16384;
     bool bound = false;
     for (unsigned i = 0; i < 256 && !bound; ++i) {
       const auto port = static_cast<std::uint16_t>(kSourcePortMin + (first + i * 61) % 16384);
-      p.socket.bind(udp::endpoint(local, port), ec);
+      p.socket.bind(p.spec.source ? endpoint_of(*p.spec.source, port)
+                                  : udp::endpoint(f == Family::v4 ? udp::v4() : udp::v6(), port),
+                    ec);
       bound = !ec;
       if (ec && ec != asio::error::address_in_use) break;
     }
     if (!bound) return std::unexpected("cannot bind a source port" + (p.spec.source ? " on " + p.spec.source->to_string() : std::string()) + ": " + ec.message());
-    p.socket.connect(udp::endpoint(to_asio(p.spec.neighbor), kSingleHopPort), ec);
+    p.socket.connect(endpoint_of(p.spec.neighbor, kSingleHopPort), ec);
     if (ec) return std::unexpected("cannot reach " + p.spec.neighbor.to_string() + ": " + ec.message());
     p.socket.non_blocking(true, ec);
     return {};

@@ -10,59 +10,6 @@
 
 namespace vigil::vrrp::io {
 
-in_addr to_in_addr(const IpAddress& a) {
-  in_addr out{};
-  std::memcpy(&out.s_addr, a.bytes().data(), 4);  // bytes() is network order
-  return out;
-}
-
-in6_addr to_in6_addr(const IpAddress& a) {
-  in6_addr out{};
-  std::memcpy(out.s6_addr, a.bytes().data(), 16);
-  return out;
-}
-
-IpAddress from_in_addr(const in_addr& a) { return IpAddress::v4(ntohl(a.s_addr)); }
-
-IpAddress from_in6_addr(const in6_addr& a) {
-  std::array<std::uint8_t, 16> b{};
-  std::memcpy(b.data(), a.s6_addr, 16);
-  return IpAddress::v6(b);
-}
-
-SockAddr to_sockaddr(const IpAddress& a, int scope_id) {
-  SockAddr out;
-  if (a.is_v4()) {
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_addr = to_in_addr(a);
-    std::memcpy(&out.storage, &sin, sizeof sin);
-    out.length = sizeof sin;
-  } else {
-    sockaddr_in6 sin6{};
-    sin6.sin6_family = AF_INET6;
-    sin6.sin6_addr = to_in6_addr(a);
-    sin6.sin6_scope_id = static_cast<std::uint32_t>(scope_id);
-    std::memcpy(&out.storage, &sin6, sizeof sin6);
-    out.length = sizeof sin6;
-  }
-  return out;
-}
-
-std::optional<IpAddress> from_sockaddr(const sockaddr_storage& s) {
-  if (s.ss_family == AF_INET) {
-    sockaddr_in sin{};
-    std::memcpy(&sin, &s, sizeof sin);
-    return from_in_addr(sin.sin_addr);
-  }
-  if (s.ss_family == AF_INET6) {
-    sockaddr_in6 sin6{};
-    std::memcpy(&sin6, &s, sizeof sin6);
-    return from_in6_addr(sin6.sin6_addr);
-  }
-  return std::nullopt;
-}
-
 std::optional<InterfaceInfo> lookup_interface(const std::string& name) {
   InterfaceInfo info;
   info.name = name;

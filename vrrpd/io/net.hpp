@@ -1,5 +1,5 @@
-// The only place where vigil's address values meet struct sockaddr, and the host's view of an
-// interface (index, MAC, flags, addresses) as a value.
+// The host's view of an interface (index, MAC, flags, addresses) as a value; the sockaddr
+// conversions come from base/sockaddr.hpp.
 #pragma once
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -10,24 +10,19 @@
 #include <string>
 
 #include "base/ip.hpp"
+#include "base/sockaddr.hpp"
 
 namespace vigil::vrrp::io {
 
 using MacAddress = std::array<std::uint8_t, 6>;
 
-struct SockAddr {
-  sockaddr_storage storage{};
-  socklen_t length{};
-  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
-};
-
-// scope_id is used for IPv6 link-local and multicast link-scope destinations.
-SockAddr to_sockaddr(const IpAddress& a, int scope_id = 0);
-std::optional<IpAddress> from_sockaddr(const sockaddr_storage& s);
-in_addr to_in_addr(const IpAddress& a);
-in6_addr to_in6_addr(const IpAddress& a);
-IpAddress from_in_addr(const in_addr& a);
-IpAddress from_in6_addr(const in6_addr& a);
+using vigil::from_in6_addr;
+using vigil::from_in_addr;
+using vigil::from_sockaddr;
+using vigil::SockAddr;
+using vigil::to_in6_addr;
+using vigil::to_in_addr;
+using vigil::to_sockaddr;
 
 struct InterfaceInfo {
   std::string name;

@@ -51,13 +51,18 @@ struct BfdService::Impl {
   explicit Impl(Loop& l) : loop(l) {}
   Loop& loop;
   std::vector<Observer> observers;
+  std::vector<std::string> names;  // the running sessions
   std::unique_ptr<bio::Service> service;
 };
 
 BfdService::BfdService(Loop& loop) : impl_(std::make_unique<Impl>(loop)) {}
 BfdService::~BfdService() = default;
 
-void BfdService::subscribe(Observer observer) { impl_->observers.push_back(std::move(observer)); }
+// The observer hears every session's level now (all Down at start), then each change.
+void BfdService::subscribe(Observer observer) {
+  for (const auto& name : impl_->names) observer(name, up(name).value_or(false));
+  impl_->observers.push_back(std::move(observer));
+}
 
 void BfdService::start(const conf::Config& config) {
   Impl& m = *impl_;
@@ -65,6 +70,7 @@ void BfdService::start(const conf::Config& config) {
   for (const auto& b : config.bfd_instances)
     if (b.neighbor_ip.is_set()) specs.push_back(spec_of(b));
   if (specs.empty() || m.service) return;
+  for (const auto& spec : specs) m.names.push_back(spec.name);
   Logger& log = m.loop.log();
   m.service = std::make_unique<bio::Service>(
       m.loop.context(), m.loop.clock(), [&log](bio::Level l, const std::string& text) { log.log(level(l), text); },

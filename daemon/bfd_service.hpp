@@ -22,6 +22,7 @@ class BfdService {
   BfdService(const BfdService&) = delete;
   BfdService& operator=(const BfdService&) = delete;
 
+  // Hands the observer every session's level now, then each change into or out of Up.
   void subscribe(Observer observer);
   void start(const conf::Config& config);
   void stop();  // AdminDown to every peer

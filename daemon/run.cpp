@@ -54,20 +54,12 @@ class Daemon {
     if (options_.run_check() && checkers_wanted && loop_) {
       checker_ = std::make_unique<CheckerService>(*loop_);
       checker_->start(*config_.config);
-      if (bfd_) {  // BFD_CHECK: the sessions' levels now (all Down at start), then each change
-        bfd_->subscribe([c = checker_.get()](const std::string& name, bool up) { c->on_bfd(name, up); });
-        for (const auto& b : config_.config->bfd_instances)
-          checker_->on_bfd(b.name.value, bfd_->up(b.name.value).value_or(false));
-      }
+      if (bfd_) bfd_->subscribe([c = checker_.get()](const std::string& name, bool up) { c->on_bfd(name, up); });
     }
     if (!options_.run_vrrp() || !loop_) return;
     vrrp_ = std::make_unique<VrrpService>(*loop_);
     vrrp_->start(*config_.config);
-    if (bfd_) {
-      bfd_->subscribe([v = vrrp_.get()](const std::string& name, bool up) { v->on_bfd(name, up); });
-      for (const auto& b : config_.config->bfd_instances)
-        if (bfd_->up(b.name.value).value_or(false)) vrrp_->on_bfd(b.name.value, true);
-    }
+    if (bfd_) bfd_->subscribe([v = vrrp_.get()](const std::string& name, bool up) { v->on_bfd(name, up); });
   }
 
   // SIGTERM, on the loop, before it stops: priority-0 adverts go out, VIPs are removed.

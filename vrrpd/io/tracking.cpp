@@ -44,7 +44,12 @@ bool TrackedObjects::set_script(const std::string& name, ScriptState s) {
 bool TrackedObjects::set_file(const std::string& name, long long value) {
   return set_value(files_, name, value);
 }
-bool TrackedObjects::set_bfd(const std::string& name, bool up) { return set_value(bfds_, name, up); }
+// A session never heard of is down: hearing that it is down changes nothing.
+bool TrackedObjects::set_bfd(const std::string& name, bool up) {
+  if (up == bfd_up(name)) return false;
+  bfds_[name] = up;
+  return true;
+}
 bool TrackedObjects::bfd_up(const std::string& name) const {
   auto it = bfds_.find(name);
   return it != bfds_.end() && it->second;

@@ -5,19 +5,10 @@
 #include "conf/source.hpp"
 #include "vrrpd/io/instance_config.hpp"
 #include "vrrpd/io/tracking.hpp"
+#include "vrrpd/tests/io_conf_util.hpp"
 
 namespace vigil::vrrp::io {
 namespace {
-
-conf::LoadResult load(const std::string& text) {
-  conf::MemorySource src;
-  src.add("/k.conf", text);
-  conf::LoadOptions o;
-  o.config_id = "test";
-  auto r = conf::load("/k.conf", src, o);
-  EXPECT_TRUE(r.ok()) << r.diagnostics.format_all();
-  return r;
-}
 
 const char* kConf = R"(
 bfd_instance PLAIN {
@@ -46,7 +37,7 @@ vrrp_instance VI_1 {
 )";
 
 TEST(TrackBfd, WeightsFromTheBfdInstanceAndCheckerOnlySessionsSkipped) {
-  auto r = load(kConf);
+  auto r = test::load_conf(kConf);
   const auto items = track_items(*r.config, r.config->vrrp_instances.at(0));
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0], (TrackItem{TrackKind::bfd, "PLAIN", 0, false}));
@@ -54,7 +45,7 @@ TEST(TrackBfd, WeightsFromTheBfdInstanceAndCheckerOnlySessionsSkipped) {
 }
 
 TEST(TrackBfd, ADownSessionFaultsOrWeighs) {
-  auto r = load(kConf);
+  auto r = test::load_conf(kConf);
   const auto items = track_items(*r.config, r.config->vrrp_instances.at(0));
   TrackedObjects objects;
   // Never heard of: down. PLAIN (weight 0) faults, WEIGHTED takes -20.
@@ -62,6 +53,7 @@ TEST(TrackBfd, ADownSessionFaultsOrWeighs) {
   EXPECT_TRUE(st.fault);
   EXPECT_EQ(st.fault_reason, "track_bfd PLAIN");
   EXPECT_EQ(st.delta, -20);
+  EXPECT_FALSE(objects.set_bfd("PLAIN", false));  // down already: never heard of
   EXPECT_TRUE(objects.set_bfd("PLAIN", true));
   EXPECT_FALSE(objects.set_bfd("PLAIN", true));  // no change
   st = evaluate(items, objects);

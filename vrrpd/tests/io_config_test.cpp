@@ -13,6 +13,7 @@
 #include "conf/source.hpp"
 #include "vrrpd/io/instance_config.hpp"
 #include "vrrpd/io/scripts.hpp"
+#include "vrrpd/tests/io_conf_util.hpp"
 #include "vrrpd/tests/test_util.hpp"
 
 namespace vigil::vrrp::io {
@@ -22,30 +23,11 @@ using namespace std::chrono_literals;
 using test::ip;
 using ::testing::ElementsAre;
 
-conf::LoadResult load(const std::string& text) {
-  conf::MemorySource src;
-  src.add("/k.conf", text);
-  conf::LoadOptions o;
-  o.config_id = "test";
-  auto r = conf::load("/k.conf", src, o);
-  EXPECT_TRUE(r.ok());
-  return r;
-}
-
-std::optional<InterfaceInfo> host(const std::string& name) {
-  if (name != "eth0" && name != "eth1") return std::nullopt;
-  InterfaceInfo i;
-  i.name = name;
-  i.ifindex = name == "eth0" ? 2 : 3;
-  i.up = i.running = true;
-  i.ipv4 = ip(name == "eth0" ? "192.0.2.11" : "198.51.100.11");
-  i.ipv6_link_local = ip("fe80::11");
-  return i;
-}
+conf::LoadResult load(const std::string& text) { return test::load_conf(text); }
 
 Result<InstanceConfig, std::string> make(const std::string& text) {
   auto r = load(text);
-  return make_instance_config(r.config->vrrp_instances.at(0), r.config->global, &host);
+  return make_instance_config(r.config->vrrp_instances.at(0), r.config->global, &test::test_host);
 }
 
 TEST(InstanceConfig, KeepalivedDefaultsAndTheInterfacesPrimaryAddress) {
@@ -274,7 +256,7 @@ vrrp_instance VI_2 {
   EXPECT_THAT(track_items(*r.config, vi),
               ElementsAre(TrackItem{TrackKind::script, "chk", 0, false},
                           TrackItem{TrackKind::interface, "eth1", 0, false}));
-  auto c = make_instance_config(vi, r.config->global, &host);
+  auto c = make_instance_config(vi, r.config->global, &test::test_host);
   ASSERT_TRUE(c);
   EXPECT_EQ(c->sync_group, "G");
   EXPECT_TRUE(c->router.sync_group);
@@ -290,7 +272,7 @@ TEST(TrackingConfig, StaticAddressesNeedAKnownDevice) {
     198.51.100.5/24 dev eth1
 }
 )");
-  auto st = static_addresses(*r.config, &host);
+  auto st = static_addresses(*r.config, &test::test_host);
   ASSERT_TRUE(st) << st.error();
   ASSERT_EQ(st->size(), 1u);
   EXPECT_EQ((*st)[0].ifindex, 3);
@@ -333,7 +315,7 @@ vrrp_instance VI_1 {
     }
 })");
   const auto& cfg = *r.config;
-  auto c = make_instance_config(cfg.vrrp_instances.at(0), cfg.global, &host);
+  auto c = make_instance_config(cfg.vrrp_instances.at(0), cfg.global, &test::test_host);
   ASSERT_TRUE(c) << c.error();
   ASSERT_TRUE(c->notify.as.master);
   EXPECT_EQ(c->notify.as.master->user, "nobody");

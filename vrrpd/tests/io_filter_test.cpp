@@ -6,6 +6,7 @@
 #include "conf/source.hpp"
 #include "vrrpd/io/instance_config.hpp"
 #include "vrrpd/io/vip_filter.hpp"
+#include "vrrpd/tests/io_conf_util.hpp"
 #include "vrrpd/tests/test_util.hpp"
 
 namespace vigil::vrrp::io {
@@ -13,31 +14,15 @@ namespace {
 
 using test::ip;
 
-std::optional<InterfaceInfo> host(const std::string& name) {
-  if (name != "eth0") return std::nullopt;
-  InterfaceInfo i;
-  i.name = name;
-  i.ifindex = 2;
-  i.up = i.running = true;
-  i.ipv4 = ip("192.0.2.11");
-  i.ipv6_link_local = ip("fe80::11");
-  return i;
-}
-
 struct Loaded {
   conf::LoadResult r;
   std::vector<InstanceConfig> instances;
 };
 
 Loaded load(const std::string& text) {
-  conf::MemorySource src;
-  src.add("/k.conf", text);
-  conf::LoadOptions o;
-  o.config_id = "test";
-  Loaded l{conf::load("/k.conf", src, o), {}};
-  EXPECT_TRUE(l.r.ok()) << l.r.diagnostics.format_all();
+  Loaded l{test::load_conf(text), {}};
   for (const auto& vi : l.r.config->vrrp_instances) {
-    auto c = make_instance_config(vi, l.r.config->global, &host);
+    auto c = make_instance_config(vi, l.r.config->global, &test::test_host);
     EXPECT_TRUE(c) << c.error();
     if (c) l.instances.push_back(std::move(*c));
   }

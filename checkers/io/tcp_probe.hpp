@@ -1,12 +1,21 @@
 // TCP_CHECK: an asynchronous connect to connect_ip:connect_port, optionally from
 // bindto:bind_port, out of bind_if, with the fwmark (SO_MARK) given. Passes when the
-// three-way handshake completes; the connection is then closed at once.
+// three-way handshake completes; the connection is then closed at once, with a RST
+// (SO_LINGER 0, as HAProxy's checks): no FIN exchange, no TIME_WAIT socket per check.
+// A connect that is complete (or refused) by the time connect() returns -- a listener on
+// this host, usually -- never touches the loop's reactor: no epoll registration, no
+// timer; its result waits in a list that one posted handler delivers. Only a connect
+// still in progress gets a registered socket and a deadline timer. A probe without a
+// source, device or mark of its own takes its socket from a small pool and gives it back
+// disconnected (connect() to AF_UNSPEC, which resets the connection): no socket() and no
+// close() per check.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "base/clock.hpp"
 #include "base/ip.hpp"
@@ -37,15 +46,24 @@ class TcpProber {
   // `done` runs once, on the loop, by `deadline` at the latest (then with "timeout").
   std::uint64_t start(const TcpTarget& target, TimePoint deadline, ProbeDone done);
   void cancel(std::uint64_t token);
-  std::size_t in_flight() const { return probes_.size(); }
+  std::size_t in_flight() const { return pending_.size() + ready_.size(); }
 
  private:
-  struct Probe;
+  struct Pending;  // a connect in progress
+  struct Ready {   // a result not yet delivered
+    std::uint64_t token;
+    ProbeDone done;
+    ProbeOutcome outcome;
+  };
+  void deliver(std::uint64_t token, ProbeDone done, ProbeOutcome outcome);
   void finish(std::uint64_t token, ProbeOutcome outcome);
 
   boost::asio::io_context& io_;
-  std::unordered_map<std::uint64_t, std::shared_ptr<Probe>> probes_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Pending>> pending_;  // shared: Pending is incomplete here
+  std::vector<Ready> ready_;
+  std::vector<int> pool_[2];  // unconnected sockets to reuse, IPv4 and IPv6 (see start())
   std::uint64_t next_token_{1};
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace vigil::checkers::io

@@ -102,14 +102,60 @@ TEST(TcpProbe, BlackholedConnectFailsAtTheDeadline) {
   ::close(lfd);
 }
 
+TEST(TcpProbe, AConnectStillInProgressPassesWhenItCompletes) {
+  // As above, the SYN is dropped, so the connect is still in progress when connect()
+  // returns and the probe waits on the loop; then the queue is drained, and the SYN's
+  // retransmission (1 s later) completes it.
+  const int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  ASSERT_GE(lfd, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  ASSERT_EQ(::listen(lfd, 0), 0);
+  socklen_t len = sizeof sa;
+  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len);
+  const std::uint16_t port = ntohs(sa.sin_port);
+
+  asio::io_context io;
+  std::vector<std::unique_ptr<tcp::socket>> fillers;
+  for (int i = 0; i < 3; ++i) {
+    auto s = std::make_unique<tcp::socket>(io);
+    s->async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), port), [](const boost::system::error_code&) {});
+    fillers.push_back(std::move(s));
+  }
+  io.run_for(100ms);
+
+  TcpProber prober(io);
+  Result r;
+  const TimePoint t = now();
+  prober.start({kLoopback, port}, t + 5s, record(r));
+  io.run_for(100ms);
+  ASSERT_FALSE(r.outcome.has_value()) << "completed at once: the queue was not full";
+  EXPECT_EQ(prober.in_flight(), 1u);
+  // Room again, kept so: the fillers' own retransmissions come in too.
+  ASSERT_TRUE(run_until(io, [&] {
+    for (int fd; (fd = ::accept(lfd, nullptr, nullptr)) >= 0;) ::close(fd);
+    return r.outcome.has_value();
+  }));
+  EXPECT_TRUE(r.outcome->ok) << r.outcome->reason;
+  EXPECT_GE(r.at - t, 500ms);  // the retransmission, not the first SYN
+  EXPECT_LT(r.at - t, 4s);
+  EXPECT_EQ(prober.in_flight(), 0u);
+  ::close(lfd);
+}
+
 TEST(TcpProbe, BindsToTheGivenSourceAddressAndPort) {
   asio::io_context io;
   tcp::acceptor listener(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
   const std::uint16_t src_port = closed_port();
+  // The peer's address as accept() returns it: the probe has reset the connection by the
+  // time it is accepted, so remote_endpoint() would fail.
   std::optional<tcp::endpoint> peer;
+  tcp::endpoint from;
   tcp::socket accepted(io);
-  listener.async_accept(accepted, [&](const boost::system::error_code& ec) {
-    if (!ec) peer = accepted.remote_endpoint();
+  listener.async_accept(accepted, from, [&](const boost::system::error_code& ec) {
+    if (!ec) peer = from;
   });
   TcpProber prober(io);
   Result r;
@@ -120,6 +166,24 @@ TEST(TcpProbe, BindsToTheGivenSourceAddressAndPort) {
   ASSERT_TRUE(run_until(io, [&] { return r.outcome.has_value() && peer.has_value(); }));
   EXPECT_TRUE(r.outcome->ok) << r.outcome->reason;
   EXPECT_EQ(peer->port(), src_port);
+}
+
+TEST(TcpProbe, ClosesWithAResetLeavingNoTimeWait) {
+  // The listener reads the probe's connection: a RST (SO_LINGER 0) shows as ECONNRESET,
+  // where a FIN would read as end of file.
+  asio::io_context io;
+  tcp::acceptor listener(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  TcpProber prober(io);
+  Result r;
+  prober.start({kLoopback, listener.local_endpoint().port()}, now() + 2s, record(r));
+  ASSERT_TRUE(run_until(io, [&] { return r.outcome.has_value(); }));
+  ASSERT_TRUE(r.outcome->ok) << r.outcome->reason;
+  tcp::socket accepted(io);
+  listener.accept(accepted);
+  char byte;
+  boost::system::error_code ec;
+  accepted.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, asio::error::connection_reset) << ec.message();
 }
 
 TEST(TcpProbe, FwmarkNeedsCapNetAdmin) {

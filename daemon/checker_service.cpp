@@ -117,6 +117,7 @@ struct CheckerService::Impl {
   // Who runs them, resolved once per (user, group).
   std::map<std::pair<std::string, std::string>, Result<proc::Credentials, std::string>> users;
   std::unique_ptr<cio::CheckerDriver> driver;
+  Urgent* urgent{nullptr};
   // The table is kept by the ReconcileService on the loop (async netlink client, or the
   // fake behind PostedIpvs); `port` is the blocking view of the same kernel (or the same
   // fake), used only by stop(), when the loop is about to end.
@@ -325,7 +326,15 @@ void CheckerService::start(const conf::Config& config) {
   m.driver = std::make_unique<cio::CheckerDriver>(
       m.loop.context(), config, m.loop.clock(), m.prober, m.log, [&m](const checkers::Action& a) { m.effect(a); },
       [rng] { return (*rng)(); });
+  m.driver->set_urgent(m.urgent);
   m.driver->start();
+}
+
+void CheckerService::set_urgent(Urgent* urgent) {
+  Impl& m = *impl_;
+  m.urgent = urgent;
+  m.prober.set_urgent(urgent);
+  if (m.driver) m.driver->set_urgent(urgent);
 }
 
 void CheckerService::on_bfd(const std::string& name, bool up) {

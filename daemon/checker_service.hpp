@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 
+#include "base/urgent.hpp"
 #include "conf/model.hpp"
 #include "daemon/loop.hpp"
 
@@ -39,6 +40,9 @@ class CheckerService {
   void dump();  // SIGUSR1
   // A BFD session came Up or left it: every BFD_CHECK naming it reports that level.
   void on_bfd(const std::string& name, bool up);
+  // Another subsystem's priority lane on the same loop (VRRP's adverts), polled between
+  // the probes of a burst; null: none.
+  void set_urgent(Urgent* urgent);
 
  private:
   struct Impl;

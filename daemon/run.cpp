@@ -59,11 +59,14 @@ class Daemon {
     if (!options_.run_vrrp() || !loop_) return;
     vrrp_ = std::make_unique<VrrpService>(*loop_);
     vrrp_->start(*config_.config);
+    // One loop: the checkers' bursts let a Master's adverts through between their probes.
+    if (checker_) checker_->set_urgent(&vrrp_->urgent());
     if (bfd_) bfd_->subscribe([v = vrrp_.get()](const std::string& name, bool up) { v->on_bfd(name, up); });
   }
 
   // SIGTERM, on the loop, before it stops: priority-0 adverts go out, VIPs are removed.
   void shutdown() {
+    if (checker_) checker_->set_urgent(nullptr);  // the instances are about to stop
     if (vrrp_) vrrp_->stop();
     if (checker_) checker_->stop();  // checkers
     if (bfd_) bfd_->stop();  // AdminDown: the peers go Down at once
@@ -71,6 +74,7 @@ class Daemon {
 
   // Before the Loop goes: the subsystems own Asio objects on its io_context.
   void stop_subsystems() {
+    if (checker_) checker_->set_urgent(nullptr);
     vrrp_.reset();
     checker_.reset();  // checkers
     bfd_.reset();

@@ -81,6 +81,18 @@ class NoVipInstaller final : public vio::VipInstaller {
 
 }  // namespace
 
+// The urgent lane (base/urgent.hpp): the advert timers due now fire, and whatever they
+// queued goes out, in the middle of another subsystem's burst.
+struct AdvertLane final : Urgent {
+  AdvertLane(vio::AsioTimerService& t, const std::unique_ptr<vio::Service>& s) : timers(t), service(s) {}
+  void poll() override {
+    timers.run_overdue();
+    if (service) service->flush_sends();
+  }
+  vio::AsioTimerService& timers;
+  const std::unique_ptr<vio::Service>& service;
+};
+
 struct VrrpService::Impl {
   explicit Impl(Loop& loop)
       : loop(loop),
@@ -114,6 +126,7 @@ struct VrrpService::Impl {
   };
   std::shared_ptr<const Kept> config;
   std::unique_ptr<vio::Service> service;
+  AdvertLane lane{timers, service};
 };
 
 // keepalived: the FIFO is created if missing, its script (if any) started with the FIFO's
@@ -149,6 +162,8 @@ void VrrpService::Impl::open_fifos(const conf::GlobalDefs& g) {
 }
 
 VrrpService::VrrpService(Loop& loop) : impl_(std::make_unique<Impl>(loop)) {}
+
+Urgent& VrrpService::urgent() { return impl_->lane; }
 
 VrrpService::~VrrpService() = default;
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "base/urgent.hpp"
 #include "conf/model.hpp"
 #include "daemon/log.hpp"
 #include "daemon/loop.hpp"
@@ -27,6 +28,8 @@ class VrrpService {
   void dump();  // SIGUSR1
   // A BFD session came Up or left it (track_bfd).
   void on_bfd(const std::string& name, bool up);
+  // The adverts' priority lane, for the other subsystems' bursts on the same loop.
+  Urgent& urgent();
 
  private:
   struct Impl;

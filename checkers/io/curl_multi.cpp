@@ -146,6 +146,7 @@ void CurlMulti::watch(curl_socket_t s, const std::shared_ptr<Sock>& sock) {
 
 void CurlMulti::action(curl_socket_t s, int events) {
   int running = 0;
+  if (urgent_) urgent_->poll();
   curl_multi_socket_action(multi_, s, events, &running);
   collect();
 }
@@ -163,6 +164,7 @@ void CurlMulti::collect() {
     auto done = std::move(it->second);
     done_.erase(it);
     curl_multi_remove_handle(multi_, easy);
+    if (urgent_) urgent_->poll();
     done(code);
   }
 }

@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 
+#include "base/urgent.hpp"
+
 namespace boost::asio {
 class io_context;
 }
@@ -28,6 +30,8 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
   // Ends a transfer early; its `done` never runs.
   void remove(CURL* easy);
   std::size_t transfers() const { return done_.size(); }
+  // Polled before each step of curl and each transfer's `done` (base/urgent.hpp).
+  void set_urgent(Urgent* urgent) { urgent_ = urgent; }
 
   struct Sock;
 
@@ -45,6 +49,7 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
   std::unique_ptr<Timer> timer_;
   std::map<curl_socket_t, std::shared_ptr<Sock>> socks_;
   std::map<CURL*, std::function<void(CURLcode)>> done_;
+  Urgent* urgent_{nullptr};
 };
 
 }  // namespace vigil::checkers::io

@@ -157,6 +157,7 @@ void CheckerDriver::on_tick() {
     Slot& s = slots_[index];
     if (s.due != tick) continue;  // stale: re-armed since
     s.due.reset();
+    if (urgent_) urgent_->poll();
     step(TimerFired{s.key}, "timer");
     ++started;
   }

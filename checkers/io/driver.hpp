@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "base/urgent.hpp"
 #include "checkers/core/health_core.hpp"
 #include "checkers/io/file_watch.hpp"
 #include "checkers/io/log.hpp"
@@ -51,6 +52,8 @@ class CheckerDriver {
   void stop();
   // FILE_CHECK / BFD_CHECK: their watchers report a level here.
   void report_level(CheckerKey checker, bool ok, std::optional<long long> weight = std::nullopt);
+  // Polled between the probes a tick starts (base/urgent.hpp); none when null.
+  void set_urgent(Urgent* urgent) { urgent_ = urgent; }
 
   const HealthCore& core() const { return core_; }
   // "[10.0.0.1]:80", "FWM 7", "group web" / "[10.0.0.2]:8080": keepalived's way of naming.
@@ -96,6 +99,7 @@ class CheckerDriver {
   std::unique_ptr<FileWatcher> files_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool stopped_{false};
+  Urgent* urgent_{nullptr};
 };
 
 }  // namespace vigil::checkers::io

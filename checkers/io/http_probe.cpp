@@ -423,4 +423,6 @@ void HttpProber::cancel(std::uint64_t token) {
   for (auto& r : p->requests) impl_->multi->remove(r->easy);
 }
 
+void HttpProber::set_urgent(Urgent* urgent) { impl_->multi->set_urgent(urgent); }
+
 }  // namespace vigil::checkers::io

@@ -21,6 +21,7 @@
 
 #include "base/clock.hpp"
 #include "base/ip.hpp"
+#include "base/urgent.hpp"
 #include "checkers/io/prober.hpp"
 #include "conf/model.hpp"
 
@@ -83,6 +84,7 @@ class HttpProber {
   std::uint64_t start(const HttpTarget& target, TimePoint deadline, ProbeDone done);
   void cancel(std::uint64_t token);
   std::size_t in_flight() const;
+  void set_urgent(Urgent* urgent);  // see curl_multi.hpp
 
   struct Impl;
 

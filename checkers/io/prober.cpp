@@ -66,6 +66,11 @@ AsioProber::~AsioProber() = default;
 
 void AsioProber::set_tls(const TlsSettings& tls) { impl_->tls = tls; }
 
+void AsioProber::set_urgent(Urgent* urgent) {
+  impl_->tcp.set_urgent(urgent);
+  impl_->http.set_urgent(urgent);
+}
+
 void AsioProber::set_script_user(std::string user, std::string group) {
   impl_->script_user = std::move(user);
   impl_->script_group = std::move(group);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/clock.hpp"
+#include "base/urgent.hpp"
 #include "conf/model.hpp"
 
 namespace boost::asio {
@@ -54,6 +55,8 @@ class AsioProber final : public Prober {
   // global_defs script_user [group]: who runs a MISC_CHECK without a `user` of its own
   // (vigil's own user when empty).
   void set_script_user(std::string user, std::string group);
+  // Polled between the items of the TCP and HTTP probes' bursts (base/urgent.hpp).
+  void set_urgent(Urgent* urgent);
 
  private:
   struct Impl;

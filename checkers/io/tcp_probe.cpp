@@ -165,8 +165,10 @@ void TcpProber::deliver(std::uint64_t token, ProbeDone done, ProbeOutcome outcom
     // Taken out first: a `done` may start (and deliver) the next probe.
     auto batch = std::move(ready_);
     ready_.clear();
-    for (auto& r : batch)
+    for (auto& r : batch) {
+      if (urgent_) urgent_->poll();
       if (r.done) r.done(std::move(r.outcome));
+    }
   });
 }
 

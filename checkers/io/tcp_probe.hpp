@@ -19,6 +19,7 @@
 
 #include "base/clock.hpp"
 #include "base/ip.hpp"
+#include "base/urgent.hpp"
 #include "checkers/io/prober.hpp"
 #include "conf/model.hpp"
 
@@ -46,6 +47,8 @@ class TcpProber {
   // `done` runs once, on the loop, by `deadline` at the latest (then with "timeout").
   std::uint64_t start(const TcpTarget& target, TimePoint deadline, ProbeDone done);
   void cancel(std::uint64_t token);
+  // Polled between the results one handler delivers (base/urgent.hpp); none when null.
+  void set_urgent(Urgent* urgent) { urgent_ = urgent; }
   std::size_t in_flight() const { return pending_.size() + ready_.size(); }
 
  private:
@@ -64,6 +67,7 @@ class TcpProber {
   std::vector<int> pool_[2];  // unconnected sockets to reuse, IPv4 and IPv6 (see start())
   std::uint64_t next_token_{1};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Urgent* urgent_{nullptr};
 };
 
 }  // namespace vigil::checkers::io

@@ -186,6 +186,23 @@ TEST(TcpProbe, ClosesWithAResetLeavingNoTimeWait) {
   EXPECT_EQ(ec, asio::error::connection_reset) << ec.message();
 }
 
+TEST(TcpProbe, TheUrgentLaneIsPolledBeforeEachResultDelivered) {
+  struct Counting final : Urgent {
+    void poll() override { ++polls; }
+    int polls = 0;
+  } urgent;
+  asio::io_context io;
+  tcp::acceptor listener(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  TcpProber prober(io);
+  prober.set_urgent(&urgent);
+  std::vector<int> order;  // polls seen by each result
+  for (int i = 0; i < 3; ++i)
+    prober.start({kLoopback, listener.local_endpoint().port()}, now() + 2s,
+                 [&](ProbeOutcome) { order.push_back(urgent.polls); });
+  ASSERT_TRUE(run_until(io, [&] { return order.size() == 3; }));
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
 TEST(TcpProbe, FwmarkNeedsCapNetAdmin) {
   asio::io_context io;
   tcp::acceptor listener(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));

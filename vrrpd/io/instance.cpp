@@ -51,7 +51,11 @@ Listener listener(const InstanceConfig& c) {
 
 Instance::Instance(InstanceConfig config, Ports ports)
     : config_(std::move(config)), ports_(ports), router_(config_.router) {
-  for (auto& t : timers_) t = ports_.timers.make_timer();
+  // The advert timer is urgent: a Master's adverts go out on time even while other work
+  // on the loop is in a burst (base/urgent.hpp).
+  for (std::size_t i = 0; i < timers_.size(); ++i)
+    timers_[i] = i == static_cast<std::size_t>(TimerId::adver) ? ports_.timers.make_urgent_timer()
+                                                               : ports_.timers.make_timer();
   announcer_ = std::make_unique<Announcer>(
       config_.garp, targets(config_.vips), ports_.arp, ports_.timers,
       [this](const std::string& error) { log(Severity::warning, error); });

@@ -213,14 +213,18 @@ void Service::on_drop(Endpoint& e, const Drop& d, const IpAddress* src) {
                                         ": " + drop_name(d));
 }
 
+void Service::flush_sends() {
+  for (auto& e : endpoints_)
+    if (e->socket) e->socket->flush();
+}
+
 void Service::stop() {
   if (!std::exchange(started_, false)) return;
   for (auto& st : scripts_) st->stop();
   // Every Master's priority 0 first, out at once (they are queued), then the removals: the
   // Backups' Skew_Time runs from the first, not after a thousand netlink round trips.
   for (auto& i : instances_) i->stop(true);
-  for (auto& e : endpoints_)
-    if (e->socket) e->socket->flush();
+  flush_sends();
   for (auto& i : instances_) i->release();
   // keepalived removes its static rules, routes and addresses on the way out, too.
   if (ports_.routes) {

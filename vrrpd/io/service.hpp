@@ -71,6 +71,9 @@ class Service {
   void set_bfd_state(const std::string& name, bool up);
   // One log line per instance and per socket: state, priority, counters.
   void dump();
+  // Sends queued on the sockets go out now, not after the handlers ready on the loop (the
+  // urgent lane: an advert fired from base/urgent.hpp's poll()).
+  void flush_sends();
 
   const std::vector<std::unique_ptr<Instance>>& instances() const { return instances_; }
   const Instance* find(const std::string& name) const;

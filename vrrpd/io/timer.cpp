@@ -2,9 +2,18 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <map>
 #include <optional>
 
 namespace vigil::vrrp::io {
+namespace {
+struct State;
+}
+
+struct AsioTimerService::Urgents {
+  std::multimap<TimePoint, State*> by_deadline;
+};
+
 namespace {
 
 using SteadyPoint = std::chrono::steady_clock::time_point;
@@ -30,35 +39,54 @@ SteadyPoint wait_target(TimePoint deadline) {
   if (exact - now <= kCoarseBeyond) return exact;
   return std::chrono::floor<std::chrono::milliseconds>(exact);
 }
+using Urgents = AsioTimerService::Urgents;
+
+struct State {
+  State(boost::asio::io_context& io, Urgents* u) : timer(io), urgents(u) {}
+  boost::asio::steady_timer timer;
+  std::function<void()> fire;
+  std::optional<TimePoint> deadline;  // as armed; empty when cancelled or fired
+  std::optional<SteadyPoint> waiting;  // the expiry of the pending Asio wait
+  std::uint64_t generation{0};         // of the pending Asio wait
+  Urgents* urgents;                    // an urgent timer's index, else null
+  std::optional<std::multimap<TimePoint, State*>::iterator> entry;  // its place there
+
+  void set_deadline(std::optional<TimePoint> at) {
+    deadline = at;
+    if (!urgents) return;
+    if (entry) urgents->by_deadline.erase(*entry);
+    entry.reset();
+    if (at) entry = urgents->by_deadline.emplace(*at, this);
+  }
+  // Clears the deadline and hands out the callback, to be called (it may re-arm).
+  std::function<void()> take() {
+    set_deadline(std::nullopt);
+    auto f = std::move(fire);
+    fire = nullptr;
+    return f;
+  }
+};
+
 class AsioTimer final : public Timer {
  public:
-  explicit AsioTimer(boost::asio::io_context& io) : state_(std::make_shared<State>(io)) {}
+  AsioTimer(boost::asio::io_context& io, Urgents* urgents) : state_(std::make_shared<State>(io, urgents)) {}
   ~AsioTimer() override { cancel(); }
 
   void arm(TimePoint at, std::function<void()> fire) override {
     auto& s = *state_;
     s.fire = std::move(fire);
-    s.deadline = at;
+    s.set_deadline(at);
     if (s.waiting && *s.waiting <= steady(at)) return;
     wait(state_, wait_target(at));
   }
 
   // The pending wait (if any) is left to complete: it finds no deadline and does nothing.
   void cancel() override {
-    state_->deadline.reset();
+    state_->set_deadline(std::nullopt);
     state_->fire = nullptr;
   }
 
  private:
-  struct State {
-    explicit State(boost::asio::io_context& io) : timer(io) {}
-    boost::asio::steady_timer timer;
-    std::function<void()> fire;
-    std::optional<TimePoint> deadline;  // as armed; empty when cancelled or fired
-    std::optional<SteadyPoint> waiting;  // the expiry of the pending Asio wait
-    std::uint64_t generation{0};         // of the pending Asio wait
-  };
-
   // Re-waiting replaces the pending wait: its completion (even one already queued with
   // success) carries an old generation and is ignored. The weak pointer covers a completion
   // that runs after the Timer is gone.
@@ -73,10 +101,7 @@ class AsioTimer final : public Timer {
       st->waiting.reset();
       if (ec || !st->deadline) return;
       if (std::chrono::steady_clock::now() < steady(*st->deadline)) return wait(st, wait_target(*st->deadline));
-      st->deadline.reset();
-      auto fire = std::move(st->fire);
-      st->fire = nullptr;
-      if (fire) fire();
+      if (auto fire = st->take()) fire();
     });
   }
 
@@ -85,6 +110,27 @@ class AsioTimer final : public Timer {
 
 }  // namespace
 
-std::unique_ptr<Timer> AsioTimerService::make_timer() { return std::make_unique<AsioTimer>(io_); }
+AsioTimerService::AsioTimerService(boost::asio::io_context& io, const Clock& clock)
+    : io_(io), clock_(clock), urgents_(std::make_unique<Urgents>()) {}
+AsioTimerService::~AsioTimerService() = default;
+
+std::unique_ptr<Timer> AsioTimerService::make_timer() { return std::make_unique<AsioTimer>(io_, nullptr); }
+std::unique_ptr<Timer> AsioTimerService::make_urgent_timer() {
+  return std::make_unique<AsioTimer>(io_, urgents_.get());
+}
+
+bool AsioTimerService::run_overdue() {
+  auto& index = urgents_->by_deadline;
+  if (index.empty()) return false;
+  const TimePoint now = clock_.now();
+  bool fired = false;
+  // At most one firing per timer: one that re-arms for now runs again from the loop.
+  for (std::size_t n = index.size(); n > 0 && !index.empty() && index.begin()->first <= now; --n) {
+    State* st = index.begin()->second;
+    fired = true;
+    if (auto fire = st->take()) fire();
+  }
+  return fired;
+}
 
 }  // namespace vigil::vrrp::io

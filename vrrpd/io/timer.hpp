@@ -25,19 +25,33 @@ class TimerService {
   virtual ~TimerService() = default;
   virtual TimePoint now() const = 0;
   virtual std::unique_ptr<Timer> make_timer() = 0;
+  // A timer whose expiry must not wait behind a burst of other handlers (a Master's advert
+  // timer): the Asio service also fires it from run_overdue(). Elsewhere an ordinary one.
+  virtual std::unique_ptr<Timer> make_urgent_timer() { return make_timer(); }
 };
 
 // Timers as boost::asio::steady_timer on io. The clock must be the steady clock's time line
 // (SteadyClock), which TimePoint is measured on.
 class AsioTimerService final : public TimerService {
  public:
-  AsioTimerService(boost::asio::io_context& io, const Clock& clock) : io_(io), clock_(clock) {}
+  AsioTimerService(boost::asio::io_context& io, const Clock& clock);
   TimePoint now() const override { return clock_.now(); }
+  ~AsioTimerService() override;
   std::unique_ptr<Timer> make_timer() override;
+  std::unique_ptr<Timer> make_urgent_timer() override;
+
+  // Fires the urgent timers that are due now (their pending Asio waits then find nothing to
+  // do). For base/urgent.hpp's poll(): called between the items of other code's bursts.
+  // True when one fired. A clock read when none is due.
+  bool run_overdue();
+
+  // The urgent timers' deadlines, earliest first (internal to timer.cpp).
+  struct Urgents;
 
  private:
   boost::asio::io_context& io_;
   const Clock& clock_;
+  std::unique_ptr<Urgents> urgents_;
 };
 
 }  // namespace vigil::vrrp::io

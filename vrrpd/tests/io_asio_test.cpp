@@ -7,6 +7,9 @@
 #include <array>
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <thread>
+#include <vector>
 #include <fstream>
 
 #include "vrrpd/io/file_watch.hpp"
@@ -70,6 +73,42 @@ TEST_F(AsioTest, ACompletionQueuedBeforeReArmingDoesNotFireTheOldCallback) {
   run_for(60ms);
   ASSERT_FALSE(fired.empty());
   EXPECT_EQ(fired.back(), 2);
+}
+
+TEST_F(AsioTest, RunOverdueFiresTheDueUrgentTimersOnceWithoutTheLoop) {
+  auto urgent = timers.make_urgent_timer();
+  auto later = timers.make_urgent_timer();
+  auto ordinary = timers.make_timer();
+  auto cancelled = timers.make_urgent_timer();
+  std::vector<std::string> fired;
+  urgent->arm(timers.now() + 5ms, [&] { fired.push_back("urgent"); });
+  later->arm(timers.now() + 10s, [&] { fired.push_back("later"); });
+  ordinary->arm(timers.now() + 5ms, [&] { fired.push_back("ordinary"); });
+  cancelled->arm(timers.now() + 5ms, [&] { fired.push_back("cancelled"); });
+  cancelled->cancel();
+  EXPECT_FALSE(timers.run_overdue());  // nothing due yet
+  std::this_thread::sleep_for(10ms);   // due now, and no handler has run
+  EXPECT_TRUE(timers.run_overdue());
+  EXPECT_EQ(fired, std::vector<std::string>{"urgent"});
+  EXPECT_FALSE(timers.run_overdue());
+  run_for(30ms);  // the loop: the urgent timer's own wait finds nothing left to do
+  EXPECT_EQ(fired, (std::vector<std::string>{"urgent", "ordinary"}));
+}
+
+TEST_F(AsioTest, AnUrgentTimerReArmedFromItsCallbackRunsOncePerRunOverdue) {
+  auto t = timers.make_urgent_timer();
+  int fired = 0;
+  std::function<void()> again = [&] {
+    ++fired;
+    t->arm(timers.now(), again);  // due again at once
+  };
+  t->arm(timers.now(), again);
+  EXPECT_TRUE(timers.run_overdue());
+  EXPECT_EQ(fired, 1);
+  EXPECT_TRUE(timers.run_overdue());
+  EXPECT_EQ(fired, 2);
+  t.reset();  // destroyed while armed: leaves the index
+  EXPECT_FALSE(timers.run_overdue());
 }
 
 TEST_F(AsioTest, ScriptsRunWithoutBlockingTheLoopAndAreReaped) {

@@ -8,6 +8,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
+#include <stdexcept>
 #include <vector>
 
 #include "checkers/tests/io_util.hpp"
@@ -67,82 +68,72 @@ TEST(TcpProbe, ClosedPortIsDown) {
   EXPECT_LT(r.at - t, 1s);  // refused at once, not at the deadline
 }
 
-TEST(TcpProbe, BlackholedConnectFailsAtTheDeadline) {
-  // listen(fd, 0): one connection fills the accept queue; later SYNs are dropped and the
-  // connect keeps retransmitting until our deadline.
-  const int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(lfd, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
-  ASSERT_EQ(::listen(lfd, 0), 0);
-  socklen_t len = sizeof sa;
-  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len);
-  const std::uint16_t port = ntohs(sa.sin_port);
-
-  asio::io_context io;
-  std::vector<std::unique_ptr<tcp::socket>> fillers;
-  for (int i = 0; i < 3; ++i) {
-    auto s = std::make_unique<tcp::socket>(io);
-    s->async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), port), [](const boost::system::error_code&) {});
-    fillers.push_back(std::move(s));
+// A listener on 127.0.0.1 whose accept queue is full: listen(fd, 0), filled by a
+// connection, so later SYNs are dropped and a connect keeps retransmitting. drain()
+// accepts (and closes) what is queued, making room for one more.
+struct FullListener {
+  explicit FullListener(asio::io_context& io) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd, 0) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0)
+      throw std::runtime_error("listener");
+    port = ntohs(sa.sin_port);
+    for (int i = 0; i < 3; ++i) {
+      auto s = std::make_unique<tcp::socket>(io);
+      s->async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), port), [](const boost::system::error_code&) {});
+      fillers.push_back(std::move(s));
+    }
+    io.run_for(100ms);
   }
-  io.run_for(100ms);
+  ~FullListener() { ::close(fd); }
+  void drain() const {
+    for (int c; (c = ::accept(fd, nullptr, nullptr)) >= 0;) ::close(c);
+  }
+  int fd{-1};
+  std::uint16_t port{};
+  std::vector<std::unique_ptr<tcp::socket>> fillers;
+};
 
+TEST(TcpProbe, BlackholedConnectFailsAtTheDeadline) {
+  asio::io_context io;
+  FullListener listener(io);
   TcpProber prober(io);
   Result r;
   const TimePoint t = now();
-  prober.start({kLoopback, port}, t + 300ms, record(r));
+  prober.start({kLoopback, listener.port}, t + 300ms, record(r));
   ASSERT_TRUE(run_until(io, [&] { return r.outcome.has_value(); }));
   EXPECT_FALSE(r.outcome->ok);
   EXPECT_EQ(r.outcome->reason, "timeout");
   EXPECT_GE(r.at - t, 290ms);
   EXPECT_LT(r.at - t, 800ms);
-  ::close(lfd);
 }
 
 TEST(TcpProbe, AConnectStillInProgressPassesWhenItCompletes) {
-  // As above, the SYN is dropped, so the connect is still in progress when connect()
-  // returns and the probe waits on the loop; then the queue is drained, and the SYN's
-  // retransmission (1 s later) completes it.
-  const int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  ASSERT_GE(lfd, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
-  ASSERT_EQ(::listen(lfd, 0), 0);
-  socklen_t len = sizeof sa;
-  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len);
-  const std::uint16_t port = ntohs(sa.sin_port);
-
+  // The SYN is dropped, so the connect is still in progress when connect() returns and the
+  // probe waits on the loop; then the queue is drained, and the SYN's retransmission (1 s
+  // later) completes it.
   asio::io_context io;
-  std::vector<std::unique_ptr<tcp::socket>> fillers;
-  for (int i = 0; i < 3; ++i) {
-    auto s = std::make_unique<tcp::socket>(io);
-    s->async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), port), [](const boost::system::error_code&) {});
-    fillers.push_back(std::move(s));
-  }
-  io.run_for(100ms);
-
+  FullListener listener(io);
   TcpProber prober(io);
   Result r;
   const TimePoint t = now();
-  prober.start({kLoopback, port}, t + 5s, record(r));
+  prober.start({kLoopback, listener.port}, t + 5s, record(r));
   io.run_for(100ms);
   ASSERT_FALSE(r.outcome.has_value()) << "completed at once: the queue was not full";
   EXPECT_EQ(prober.in_flight(), 1u);
   // Room again, kept so: the fillers' own retransmissions come in too.
   ASSERT_TRUE(run_until(io, [&] {
-    for (int fd; (fd = ::accept(lfd, nullptr, nullptr)) >= 0;) ::close(fd);
+    listener.drain();
     return r.outcome.has_value();
   }));
   EXPECT_TRUE(r.outcome->ok) << r.outcome->reason;
   EXPECT_GE(r.at - t, 500ms);  // the retransmission, not the first SYN
   EXPECT_LT(r.at - t, 4s);
   EXPECT_EQ(prober.in_flight(), 0u);
-  ::close(lfd);
 }
 
 TEST(TcpProbe, BindsToTheGivenSourceAddressAndPort) {

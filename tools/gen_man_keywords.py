@@ -183,6 +183,7 @@ ARGS = {
     # ---- vrrp_instance ----
     "state": "MASTER|BACKUP",
     "vrrp_instance/interface": "<INTERFACE>",
+    "vrrp_instance/lvs_sync_daemon_interface": "<INTERFACE>",
     "virtual_router_id": ("<VRID>", "Required."),
     "priority": ("<N>", "The default is 100."),
     "advert_int": ("<SECONDS>", "VRRPv2: whole seconds, 1 to 255; VRRPv3: 0.01 to 40.95. The default is 1."),
@@ -606,8 +607,11 @@ def render_keyword(block, kw, support, summary, missing):
             "Accepted, not supported yet (skipped with a warning).")
         lines.append(troff_text(text))
         return lines
-    lookup_name = summary if support == "deprecated" else kw
-    args, note = lookup(block, lookup_name)
+    # A deprecated keyword's summary names what it is an alias of; its own syntax, when
+    # listed, wins over the alias's.
+    args, note = lookup(block, kw)
+    if args is None and support == "deprecated":
+        args, note = lookup(block, summary)
     if args is None:
         missing.append(block + "/" + kw)
         args = ""

@@ -18,6 +18,9 @@ struct SourceLoc {
 
 enum class Severity : std::uint8_t { note, warning, error };
 
+// 'word': how the messages quote what the operator wrote.
+inline std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
 struct Diagnostic {
   Severity severity{};
   SourceLoc loc{};

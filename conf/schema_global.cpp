@@ -10,7 +10,6 @@ namespace {
 
 using G = GlobalDefs;
 
-std::string q(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 // smtp_server HOST [PORT]
 struct HostPortP {
@@ -58,7 +57,7 @@ struct SyncDaemonP {
         auto a = p.ip(st, ++i);
         if (!a) return std::nullopt;
         if (!a->is_multicast()) {
-          p.error(st.args[i].loc, "lvs_sync_daemon group " + q(st.arg(i)) + " is not multicast");
+          p.error(st.args[i].loc, "lvs_sync_daemon group " + quoted(st.arg(i)) + " is not multicast");
           return std::nullopt;
         }
         d.group = a;
@@ -67,7 +66,7 @@ struct SyncDaemonP {
       } else if (d.instance.empty() && i == 1) {
         d.instance = w;
       } else {
-        p.error(st.args[i].loc, "unknown lvs_sync_daemon option " + q(w));
+        p.error(st.args[i].loc, "unknown lvs_sync_daemon option " + quoted(w));
         return std::nullopt;
       }
     }
@@ -99,7 +98,7 @@ struct TimeoutsP {
       else if (st.arg(i) == "tcpfin") t.tcpfin = *v;
       else if (st.arg(i) == "udp") t.udp = *v;
       else {
-        p.error(st.args[i].loc, "lvs_timeouts takes tcp, tcpfin and udp, not " + q(st.arg(i)));
+        p.error(st.args[i].loc, "lvs_timeouts takes tcp, tcpfin and udp, not " + quoted(st.arg(i)));
         return std::nullopt;
       }
     }
@@ -122,7 +121,7 @@ struct Mcast4P : Ip {
   static std::optional<T> parse(Parser& p, const Stmt& st) {
     auto a = Ip::parse(p, st);
     if (a && (!a->is_v4() || !a->is_multicast())) {
-      p.error(st.args[0].loc, q(st.arg(0)) + " is not an IPv4 multicast address");
+      p.error(st.args[0].loc, quoted(st.arg(0)) + " is not an IPv4 multicast address");
       return std::nullopt;
     }
     return a;
@@ -132,7 +131,7 @@ struct Mcast6P : Ip {
   static std::optional<T> parse(Parser& p, const Stmt& st) {
     auto a = Ip::parse(p, st);
     if (a && (!a->is_v6() || !a->is_multicast())) {
-      p.error(st.args[0].loc, q(st.arg(0)) + " is not an IPv6 multicast address");
+      p.error(st.args[0].loc, quoted(st.arg(0)) + " is not an IPv6 multicast address");
       return std::nullopt;
     }
     return a;
@@ -160,13 +159,13 @@ struct UmaskP {
     long long v = 0;
     for (char c : s) {
       if (c < '0' || c > '7') {
-        p.warning(st.loc(), "umask " + q(s) + ": only the octal form is supported; ignored");
+        p.warning(st.loc(), "umask " + quoted(s) + ": only the octal form is supported; ignored");
         return std::nullopt;
       }
       v = v * 8 + (c - '0');
     }
     if (v > 0777) {
-      p.error(st.args[0].loc, "umask " + q(s) + " is out of range");
+      p.error(st.args[0].loc, "umask " + quoted(s) + " is out of range");
       return std::nullopt;
     }
     return v;
@@ -423,7 +422,7 @@ void h_vsg(Parser& p, void* t, const Stmt& st) {
     const auto dash = text.rfind('-');
     auto first = IpAddress::parse(text.substr(0, dash));
     if (!first) {
-      p.error(item.loc(), q(text) + " is not an address or address range");
+      p.error(item.loc(), quoted(text) + " is not an address or address range");
       return;
     }
     e.first = e.last = *first;
@@ -442,7 +441,7 @@ void h_vsg(Parser& p, void* t, const Stmt& st) {
       const unsigned long start = first->is_v4() ? bytes[3] : (std::size_t{bytes[14]} << 8 | bytes[15]);
       const unsigned long limit = first->is_v4() ? 255 : 65535;
       if (!good || last > limit || last < start) {
-        p.error(item.loc(), "address range " + q(text) + " must end at or above its start, within the last part");
+        p.error(item.loc(), "address range " + quoted(text) + " must end at or above its start, within the last part");
         return;
       }
       if (first->is_v4()) {

@@ -7,7 +7,6 @@
 namespace vigil::conf {
 namespace {
 
-std::string q(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 }  // namespace
 
@@ -20,7 +19,7 @@ void parse_address_list(Parser& p, const Stmt& st, std::vector<IpAddressEntry>& 
     e.loc = item.loc();
     auto pre = Prefix::parse(item.name());
     if (!pre) {
-      p.error(item.loc(), q(item.name()) + " is not an IP address or prefix");
+      p.error(item.loc(), quoted(item.name()) + " is not an IP address or prefix");
       return;
     }
     e.address = *pre;
@@ -29,7 +28,7 @@ void parse_address_list(Parser& p, const Stmt& st, std::vector<IpAddressEntry>& 
       const std::string_view w = item.arg(i);
       auto value = [&]() -> std::optional<std::string_view> {
         if (i + 1 >= item.argc()) {
-          p.error(item.args[i].loc, q(w) + " needs a value");
+          p.error(item.args[i].loc, quoted(w) + " needs a value");
           return std::nullopt;
         }
         return item.arg(++i);
@@ -40,7 +39,7 @@ void parse_address_list(Parser& p, const Stmt& st, std::vector<IpAddressEntry>& 
         if (auto v = value()) {
           auto a = IpAddress::parse(*v);
           if (!a || a->family() != e.address.address.family())
-            p.error(item.args[i].loc, q(*v) + " is not a broadcast address of the same family");
+            p.error(item.args[i].loc, quoted(*v) + " is not a broadcast address of the same family");
           else
             e.broadcast = a;
         }
@@ -48,7 +47,7 @@ void parse_address_list(Parser& p, const Stmt& st, std::vector<IpAddressEntry>& 
         if (auto v = value()) {
           auto a = Prefix::parse(*v);
           if (!a || a->address.family() != e.address.address.family())
-            p.error(item.args[i].loc, q(*v) + " is not a peer address of the same family");
+            p.error(item.args[i].loc, quoted(*v) + " is not a peer address of the same family");
           else
             e.peer = a->address;
         }
@@ -56,7 +55,7 @@ void parse_address_list(Parser& p, const Stmt& st, std::vector<IpAddressEntry>& 
         if (auto v = value()) {
           if (std::find(std::begin(kScopes), std::end(kScopes), *v) == std::end(kScopes) &&
               !std::all_of(v->begin(), v->end(), [](char c) { return c >= '0' && c <= '9'; }))
-            p.error(item.args[i].loc, "unknown scope " + q(*v));
+            p.error(item.args[i].loc, "unknown scope " + quoted(*v));
           else
             e.scope = *v;
         }
@@ -88,13 +87,13 @@ void parse_address_list(Parser& p, const Stmt& st, std::vector<IpAddressEntry>& 
             if (ok)
               e.preferred_lft = n;
             else
-              p.error(item.args[i].loc, "preferred_lft takes seconds or 'forever', not " + q(*v));
+              p.error(item.args[i].loc, "preferred_lft takes seconds or 'forever', not " + quoted(*v));
           }
         }
       } else if (w == "autojoin" || w == "mngtmpaddr") {
         // accepted address flags with no effect on a VIP we own
       } else {
-        p.error(item.args[i].loc, "unknown address option " + q(w));
+        p.error(item.args[i].loc, "unknown address option " + quoted(w));
       }
     }
     out.push_back(std::move(e));
@@ -156,7 +155,7 @@ void parse_route_list(Parser& p, const Stmt& st, bool rules, std::vector<RouteEn
         if (w == "nexthop") continue;
         auto pre = Prefix::parse(v);
         if (!pre && v != "all" && v != "default") {
-          p.warning(at, "invalid address " + q(v) + " after " + q(w) + "; entry skipped");
+          p.warning(at, "invalid address " + quoted(v) + " after " + quoted(w) + "; entry skipped");
           bad = true;
           break;
         }
@@ -215,7 +214,7 @@ void parse_track_list(Parser& p, const Stmt& st, std::vector<TrackRef>& out) {
       } else if (item.arg(i) == "noreverse") {
         r.reverse = false;
       } else {
-        p.error(item.args[i].loc, "unknown tracking option " + q(item.arg(i)) +
+        p.error(item.args[i].loc, "unknown tracking option " + quoted(item.arg(i)) +
                                       " (expected 'weight N' or 'reverse')");
       }
     }

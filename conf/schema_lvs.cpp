@@ -10,7 +10,6 @@ namespace {
 using VS = VirtualServer;
 using RS = RealServer;
 
-std::string q(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 // NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]
 struct MethodP {
@@ -40,7 +39,7 @@ struct MethodP {
       } else if (w == "nocsum" || w == "csum" || w == "remcsum") {
         m.tun_csum = w == "nocsum" ? TunCsum::nocsum : w == "csum" ? TunCsum::csum : TunCsum::remcsum;
       } else {
-        p.error(st.args[i].loc, "unknown lvs_method option " + q(w));
+        p.error(st.args[i].loc, "unknown lvs_method option " + quoted(w));
         return std::nullopt;
       }
     }
@@ -226,7 +225,7 @@ void h_status(Parser& p, void* t, const Stmt& st) {
     };
     if (!num(w.substr(0, dash), lo) ||
         !num(dash == std::string_view::npos ? w : w.substr(dash + 1), hi) || hi < lo) {
-      p.error(st.args[i].loc, "status_code " + q(w) + " is not a status (100-599) or range");
+      p.error(st.args[i].loc, "status_code " + quoted(w) + " is not a status (100-599) or range");
       continue;
     }
     u.status_code.emplace_back(lo, hi);
@@ -250,7 +249,7 @@ struct DigestP : Str {
       return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     });
     if (d.size() != 32 || !hex) {
-      p.error(st.args[0].loc, "digest " + q(d) + " is not an MD5 digest (32 hex digits)");
+      p.error(st.args[0].loc, "digest " + quoted(d) + " is not an MD5 digest (32 hex digits)");
       return std::nullopt;
     }
     return std::string(d);
@@ -262,7 +261,7 @@ struct PathP : Str {
     if (!p.want_args(st, 1, 1)) return std::nullopt;
     const auto v = st.arg(0);
     if (v.empty() || v.find_first_of(" \t\r\n") != std::string_view::npos) {
-      p.error(st.args[0].loc, "url path " + q(v) + " is not a valid request path");
+      p.error(st.args[0].loc, "url path " + quoted(v) + " is not a valid request path");
       return std::nullopt;
     }
     return std::string(v);

@@ -7,7 +7,6 @@
 namespace vigil::conf {
 namespace {
 
-std::string q(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 constexpr std::string_view kSchedulers[] = {"rr",  "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh",
                                             "sed", "nq",  "fo", "ovf", "mh",   "twos"};
@@ -93,7 +92,7 @@ void validate_checker(const CheckBase& cb, const Config& c, Diagnostics& d) {
         d.error(cb.loc, "FILE_CHECK has no track_file");
       else if (std::none_of(c.track_files.begin(), c.track_files.end(),
                             [&](const TrackFile& t) { return t.name.value == *f.track_file; }))
-        d.error(f.track_file.loc, "FILE_CHECK refers to undefined track_file " + q(*f.track_file));
+        d.error(f.track_file.loc, "FILE_CHECK refers to undefined track_file " + quoted(*f.track_file));
       break;
     }
     case CheckerKind::bfd: {
@@ -102,7 +101,7 @@ void validate_checker(const CheckBase& cb, const Config& c, Diagnostics& d) {
         d.error(cb.loc, "BFD_CHECK has no name");
       else if (std::none_of(c.bfd_instances.begin(), c.bfd_instances.end(),
                             [&](const BfdInstance& i) { return i.name.value == *b.name; }))
-        d.error(b.name.loc, "BFD_CHECK refers to undefined bfd_instance " + q(*b.name));
+        d.error(b.name.loc, "BFD_CHECK refers to undefined bfd_instance " + quoted(*b.name));
       break;
     }
     default:
@@ -121,12 +120,12 @@ void validate_vs(Config& c, VirtualServer& vs, Diagnostics& d) {
   if (vs.kind == VirtualServer::Kind::group &&
       std::none_of(c.virtual_server_groups.begin(), c.virtual_server_groups.end(),
                    [&](const VirtualServerGroup& g) { return g.name.value == vs.group; }))
-    d.error(vs.loc, "virtual_server refers to undefined virtual_server_group " + q(vs.group));
+    d.error(vs.loc, "virtual_server refers to undefined virtual_server_group " + quoted(vs.group));
   if (vs.ip_family.is_set() && *vs.ip_family != "inet" && *vs.ip_family != "inet6")
     d.error(vs.ip_family.loc, "ip_family must be inet or inet6");
   if (vs.lvs_sched.is_set() &&
       std::find(std::begin(kSchedulers), std::end(kSchedulers), *vs.lvs_sched) == std::end(kSchedulers))
-    d.error(vs.lvs_sched.loc, "unknown scheduler " + q(*vs.lvs_sched) +
+    d.error(vs.lvs_sched.loc, "unknown scheduler " + quoted(*vs.lvs_sched) +
                                   " (rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos)");
   if (!vs.lvs_sched.is_set()) vs.lvs_sched.assign_default("wlc");
   if (!vs.lvs_method.is_set()) vs.lvs_method.assign_default(LvsMethod{});
@@ -138,7 +137,7 @@ void validate_vs(Config& c, VirtualServer& vs, Diagnostics& d) {
   const auto fam = vs_family(c, vs);
   if (vs.persistence_granularity.is_set() &&
       !valid_granularity(*vs.persistence_granularity, fam.value_or(Family::v4)))
-    d.error(vs.persistence_granularity.loc, "persistence_granularity " + q(*vs.persistence_granularity) +
+    d.error(vs.persistence_granularity.loc, "persistence_granularity " + quoted(*vs.persistence_granularity) +
                                                 " is not a netmask (IPv4) or prefix length (IPv6)");
   if (vs.sorry_server.is_set() && fam && vs.sorry_server->address.family() != *fam &&
       vs.lvs_method->kind != LbKind::tun)
@@ -197,13 +196,13 @@ void validate_lvs(Config& c, Diagnostics& d, const LoadOptions&) {
   for (const auto& g : c.virtual_server_groups) {
     auto [pos, fresh] = groups.emplace(g.name.value, g.name.loc);
     if (!fresh)
-      d.error(g.name.loc, "virtual_server_group " + q(g.name.value) + " is defined twice (first at " +
+      d.error(g.name.loc, "virtual_server_group " + quoted(g.name.value) + " is defined twice (first at " +
                               d.where(pos->second) + ")");
     std::optional<Family> fam;
     for (const auto& e : g.entries) {
       if (e.kind == VsgEntry::Kind::fwmark) continue;
       if (fam && *fam != e.first.family())
-        d.error(e.loc, "virtual_server_group " + q(g.name.value) + " mixes IPv4 and IPv6 addresses");
+        d.error(e.loc, "virtual_server_group " + quoted(g.name.value) + " mixes IPv4 and IPv6 addresses");
       fam = e.first.family();
     }
   }

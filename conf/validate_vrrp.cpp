@@ -7,7 +7,6 @@
 namespace vigil::conf {
 namespace {
 
-std::string q(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 template <class T>
 void check_unique_names(const std::vector<T>& items, std::string_view what, Diagnostics& d) {
@@ -15,7 +14,7 @@ void check_unique_names(const std::vector<T>& items, std::string_view what, Diag
   for (const auto& it : items) {
     auto [pos, fresh] = seen.emplace(it.name.value, it.name.loc);
     if (!fresh)
-      d.error(it.name.loc, std::string(what) + " " + q(it.name.value) + " is defined twice (first at " +
+      d.error(it.name.loc, std::string(what) + " " + quoted(it.name.value) + " is defined twice (first at " +
                                d.where(pos->second) + ")");
   }
 }
@@ -34,7 +33,7 @@ void check_refs(const Config& c, const std::vector<TrackRef>& refs, std::string_
                              [&](const VrrpScript& s) { return s.name.value == r.name; });
       ok = it != c.vrrp_scripts.end();
       if (ok && !it->script.is_set())
-        d.warning(r.loc, "track_script " + q(r.name) + " has no script and is ignored");
+        d.warning(r.loc, "track_script " + quoted(r.name) + " has no script and is ignored");
     } else if (kind == "track_file") {
       ok = defined(c.track_files, r.name);
     } else if (kind == "track_process") {
@@ -42,7 +41,7 @@ void check_refs(const Config& c, const std::vector<TrackRef>& refs, std::string_
     } else if (kind == "track_bfd") {
       ok = defined(c.bfd_instances, r.name);
     }
-    if (!ok) d.error(r.loc, std::string(kind) + " refers to undefined " + q(r.name));
+    if (!ok) d.error(r.loc, std::string(kind) + " refers to undefined " + quoted(r.name));
   }
 }
 
@@ -55,7 +54,7 @@ Family instance_family(const VrrpInstance& vi) {
 }
 
 void validate_instance(Config& c, VrrpInstance& vi, Diagnostics& d, const LoadOptions& opt) {
-  const std::string name = q(vi.name.value);
+  const std::string name = quoted(vi.name.value);
   if (!vi.virtual_router_id.is_set())
     d.error(vi.name.loc, "vrrp_instance " + name + " has no virtual_router_id");
   if (!vi.interface.is_set()) {
@@ -67,7 +66,7 @@ void validate_instance(Config& c, VrrpInstance& vi, Diagnostics& d, const LoadOp
   if (vi.interface.is_set() && opt.check_host_interfaces &&
       std::find(opt.host_interfaces.begin(), opt.host_interfaces.end(), *vi.interface) ==
           opt.host_interfaces.end())
-    d.warning(vi.interface.loc, "interface " + q(*vi.interface) +
+    d.warning(vi.interface.loc, "interface " + quoted(*vi.interface) +
                                     " does not exist on this host; the instance waits in FAULT");
 
   // Address families: VIPs of one instance share a family; IPv6 means VRRPv3.
@@ -132,7 +131,7 @@ void validate_instance(Config& c, VrrpInstance& vi, Diagnostics& d, const LoadOp
   if (opt.check_host_interfaces)
     for (const auto& t : vi.track_interface)
       if (std::find(opt.host_interfaces.begin(), opt.host_interfaces.end(), t.name) == opt.host_interfaces.end())
-        d.warning(t.loc, "tracked interface " + q(t.name) + " does not exist on this host");
+        d.warning(t.loc, "tracked interface " + quoted(t.name) + " does not exist on this host");
 
   // Defaults from global_defs.
   const auto& g = c.global;
@@ -166,22 +165,22 @@ void validate_vrrp(Config& c, Diagnostics& d, const LoadOptions& opt) {
 
   for (auto& s : c.vrrp_scripts)
     if (!s.script.is_set())
-      d.warning(s.name.loc, "vrrp_script " + q(s.name.value) + " has no script; it is ignored");
+      d.warning(s.name.loc, "vrrp_script " + quoted(s.name.value) + " has no script; it is ignored");
   for (auto& f : c.track_files)
-    if (!f.file.is_set()) d.error(f.name.loc, "track_file " + q(f.name.value) + " has no file");
+    if (!f.file.is_set()) d.error(f.name.loc, "track_file " + quoted(f.name.value) + " has no file");
   for (auto& p : c.track_processes)
-    if (!p.process.is_set()) d.error(p.name.loc, "vrrp_track_process " + q(p.name.value) + " has no process");
+    if (!p.process.is_set()) d.error(p.name.loc, "vrrp_track_process " + quoted(p.name.value) + " has no process");
   std::map<IpAddress, SourceLoc> bfd_peers;
   for (const auto& b : c.bfd_instances) {
     if (!b.neighbor_ip.is_set()) {
-      d.error(b.name.loc, "bfd_instance " + q(b.name.value) + " has no neighbor_ip");
+      d.error(b.name.loc, "bfd_instance " + quoted(b.name.value) + " has no neighbor_ip");
       continue;
     }
     if (b.source_ip.is_set() && b.source_ip->family() != b.neighbor_ip->family())
-      d.error(b.source_ip.loc, "bfd_instance " + q(b.name.value) + ": source_ip is not of neighbor_ip's family");
+      d.error(b.source_ip.loc, "bfd_instance " + quoted(b.name.value) + ": source_ip is not of neighbor_ip's family");
     // Sessions are told apart by the peer's address until it knows our discriminator.
     if (auto [pos, fresh] = bfd_peers.emplace(*b.neighbor_ip, b.neighbor_ip.loc); !fresh)
-      d.error(b.neighbor_ip.loc, "bfd_instance " + q(b.name.value) + ": neighbor " + b.neighbor_ip->to_string() +
+      d.error(b.neighbor_ip.loc, "bfd_instance " + quoted(b.name.value) + ": neighbor " + b.neighbor_ip->to_string() +
                                      " already has a session (at " + d.where(pos->second) + ")");
   }
   for (auto& vi : c.vrrp_instances) validate_instance(c, vi, d, opt);
@@ -194,8 +193,8 @@ void validate_vrrp(Config& c, Diagnostics& d, const LoadOptions& opt) {
     auto [it, fresh] = vrids.emplace(key, &vi);
     if (!fresh && vi.unicast_peer.empty() && it->second->unicast_peer.empty())
       d.error(vi.virtual_router_id.loc,
-              "virtual_router_id " + std::to_string(*vi.virtual_router_id) + " of " + q(vi.name.value) +
-                  " is already used on " + q(*vi.interface) + " by " + q(it->second->name.value) +
+              "virtual_router_id " + std::to_string(*vi.virtual_router_id) + " of " + quoted(vi.name.value) +
+                  " is already used on " + quoted(*vi.interface) + " by " + quoted(it->second->name.value) +
                   " (at " + d.where(it->second->virtual_router_id.loc) + ")");
   }
 
@@ -203,12 +202,12 @@ void validate_vrrp(Config& c, Diagnostics& d, const LoadOptions& opt) {
   std::map<std::string, std::string> member_of;
   for (auto& sg : c.sync_groups) {
     if (sg.group.empty())
-      d.warning(sg.name.loc, "vrrp_sync_group " + q(sg.name.value) + " has no group { } of instances; it is ignored");
+      d.warning(sg.name.loc, "vrrp_sync_group " + quoted(sg.name.value) + " has no group { } of instances; it is ignored");
     for (const auto& m : sg.group) {
       auto it = std::find_if(c.vrrp_instances.begin(), c.vrrp_instances.end(),
                              [&](const VrrpInstance& vi) { return vi.name.value == m.value; });
       if (it == c.vrrp_instances.end()) {
-        d.error(m.loc, "vrrp_sync_group " + q(sg.name.value) + " refers to undefined vrrp_instance " + q(m.value));
+        d.error(m.loc, "vrrp_sync_group " + quoted(sg.name.value) + " refers to undefined vrrp_instance " + quoted(m.value));
         continue;
       }
       // keepalived ignores weighted tracking of a group member unless the group allows it.
@@ -221,14 +220,14 @@ void validate_vrrp(Config& c, Diagnostics& d, const LoadOptions& opt) {
               for (const auto& scr : c.vrrp_scripts)
                 if (scr.name.value == t.name && scr.weight.is_set()) w = *scr.weight;
             if (w && *w != 0)
-              d.warning(t.loc, "weight of tracked " + q(t.name) + " is ignored: vrrp_instance " +
-                                   q(m.value) + " is in vrrp_sync_group " + q(sg.name.value) +
+              d.warning(t.loc, "weight of tracked " + quoted(t.name) + " is ignored: vrrp_instance " +
+                                   quoted(m.value) + " is in vrrp_sync_group " + quoted(sg.name.value) +
                                    " (set sync_group_tracking_weight to allow it)");
           }
       }
       auto [pos, fresh] = member_of.emplace(m.value, sg.name.value);
       if (!fresh)
-        d.error(m.loc, "vrrp_instance " + q(m.value) + " is already in vrrp_sync_group " + q(pos->second));
+        d.error(m.loc, "vrrp_instance " + quoted(m.value) + " is already in vrrp_sync_group " + quoted(pos->second));
       else
         it->sync_group.assign(sg.name.value, m.loc);
     }
@@ -257,7 +256,7 @@ void validate_vrrp(Config& c, Diagnostics& d, const LoadOptions& opt) {
   if (c.global.lvs_sync_daemon.is_set()) {
     const auto& sd = *c.global.lvs_sync_daemon;
     if (!sd.instance.empty() && !defined(c.vrrp_instances, sd.instance))
-      d.error(c.global.lvs_sync_daemon.loc, "lvs_sync_daemon refers to undefined vrrp_instance " + q(sd.instance));
+      d.error(c.global.lvs_sync_daemon.loc, "lvs_sync_daemon refers to undefined vrrp_instance " + quoted(sd.instance));
   }
 }
 

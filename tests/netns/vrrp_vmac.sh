@@ -4,7 +4,8 @@
 # it. The client's neighbour entry for the VIP is the VMAC, and stays the VMAC when the
 # SIGKILLed master's backup takes over. The crashed master's macvlan is reused when it comes
 # back, one deleted by hand is made anew; SIGTERM removes the macvlans and puts eth0's arp_ignore / arp_filter back. A second
-# part runs the pair with vmac_xmit_base (adverts on eth0, the VIP and its ARP on the VMAC).
+# part runs the pair with vmac_xmit_base (adverts on eth0, the VIP and its ARP on the VMAC), a
+# third with an IPv6 VIP.
 #   Usage: vrrp_vmac.sh VIGIL_BINARY
 set -euo pipefail
 VIGIL=${1:?vigil binary}
@@ -119,4 +120,29 @@ echo "xmit_base: SIGTERM of master -> VIP on b +${T_VIP} ms, client answered by 
 wait_for 5 no_vif a || fail "xmit_base: a's $VIF is still there after SIGTERM"
 stop_node b
 no_vif b || fail "xmit_base: b's $VIF is still there after SIGTERM"
-echo "PASS: use_vmac (VMAC $VMAC on $VIF), crash failover, reuse after a crash, removal at stop, vmac_xmit_base"
+
+# IPv6: VMAC 00:00:5e:00:02:33, the macvlan without an address of its own (addr_gen_mode none)
+# but eth0's link-local to send adverts from; the client learns the VMAC from the NA.
+VMAC=00:00:5e:00:02:33
+vip_set 2001:db8::100 64
+vrrp_conf a 150 3 0.1 "    use_vmac"
+vrrp_conf b 100 3 0.1 "    use_vmac"
+: >"$WORK/a.log"
+: >"$WORK/b.log"
+vigil_start a
+wait_for 5 has_vip a || fail "IPv6: a did not become master: $(tail -5 "$WORK/a.log")"
+vigil_start b
+exactly_one_master 2
+log_has b "entering MASTER" && fail "IPv6: b became master beside a"
+ll=$(ip -n "${P}a" -6 -o addr show dev eth0 scope link | awk '{print $4}')
+ip -n "${P}a" -6 -o addr show dev "$VIF" scope link | grep -q "$ll" || fail "IPv6: $VIF has not eth0's link-local $ll"
+ip -n "${P}a" -d link show dev "$VIF" | grep -q "addrgenmode none" || fail "IPv6: $VIF generates addresses"
+wait_for 3 client_vmac || fail "IPv6: VIP neighbour '$(client_neigh_mac)', not $VMAC"
+t0=$(now)
+kill -KILL "$PID_a"
+takeover_times "$t0" b
+wait_for 2 client_vmac || fail "IPv6 after takeover: VIP neighbour '$(client_neigh_mac)', not $VMAC"
+echo "IPv6: SIGKILL of master -> VIP on b +${T_VIP} ms, client answered by b +${T_CLIENT} ms, neighbour $(client_neigh_mac)"
+stop_node b
+no_vif b || fail "IPv6: b's $VIF is still there after SIGTERM"
+echo "PASS: use_vmac (VMAC on $VIF), IPv4 and IPv6, crash failover, reuse after a crash, removal at stop, vmac_xmit_base"

@@ -93,15 +93,16 @@ std::optional<IpAddress> source_of(const conf::VrrpInstance& vi, Family f,
 bool flag(const conf::Setting<bool>& s) { return s.is_set() && *s; }
 
 // use_vmac [NAME], vmac_xmit_base: the VMAC to set up at start (the Service does it).
-std::optional<VmacConfig> vmac_of(const conf::VrrpInstance& vi, Family family, std::uint8_t vrid,
-                                  const InstanceConfig& c, const std::optional<InterfaceInfo>& info,
+std::optional<VmacConfig> vmac_of(const conf::VrrpInstance& vi, const conf::GlobalDefs& global, Family family,
+                                  std::uint8_t vrid, const InstanceConfig& c, const std::optional<InterfaceInfo>& info,
                                   std::vector<std::string>& warnings) {
   if (!vi.use_vmac.is_set()) {
     if (flag(vi.vmac_xmit_base)) warnings.push_back("vmac_xmit_base is only valid with use_vmac; ignored");
     return std::nullopt;
   }
   VmacConfig v;
-  v.name = vmac_name_candidates(*vi.use_vmac, vrid, family).front();
+  v.prefix = global.vmac_prefix.is_set() && !global.vmac_prefix->empty() ? *global.vmac_prefix : "vrrp";
+  v.name = vmac_name_candidates(*vi.use_vmac, vrid, family, v.prefix).front();
   v.base = c.interface;
   v.base_ifindex = c.ifindex;
   v.mac = vmac_address(vrid, family);
@@ -233,7 +234,7 @@ Result<InstanceConfig, std::string> make_instance_config(const conf::VrrpInstanc
   if (c.destinations.empty())
     c.destinations.push_back(vi.mcast_dst_ip.is_set() ? *vi.mcast_dst_ip : default_group(family, global));
 
-  c.vmac = vmac_of(vi, family, r.vrid, c, info, c.warnings);
+  c.vmac = vmac_of(vi, global, family, r.vrid, c, info, c.warnings);
   // keepalived: the VIPs without a dev of their own go on the VMAC.
   const std::string& vip_dev = c.vmac ? c.vmac->name : c.interface;
   for (const auto* list : {&vi.virtual_ipaddress, &vi.virtual_ipaddress_excluded})

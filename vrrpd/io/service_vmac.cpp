@@ -26,7 +26,7 @@ bool Service::prepare_vmac(std::size_t i, InstanceConfig& c) {
       if (j != i && vmacs_[j] && vmacs_[j]->link.name == name) return true;
     return false;
   };
-  for (const auto& name : vmac_name_candidates(v.name, c.router.vrid, family)) {
+  for (const auto& name : vmac_name_candidates(v.name, c.router.vrid, family, v.prefix)) {
     if (claimed(name)) continue;
     const auto use = classify(ports_.vmacs->find(name), v.base_ifindex, v.mac);
     if (use == NameUse::taken) {

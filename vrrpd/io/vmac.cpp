@@ -26,7 +26,8 @@ std::string to_string(const Mac& mac) {
   return text;
 }
 
-std::vector<std::string> vmac_name_candidates(const std::string& configured, std::uint8_t vrid, Family family) {
+std::vector<std::string> vmac_name_candidates(const std::string& configured, std::uint8_t vrid, Family family,
+                                              const std::string& prefix) {
   std::vector<std::string> out;
   auto add = [&](std::string name) {
     if (!name.empty() && name.size() <= kIfNameMax && std::find(out.begin(), out.end(), name) == out.end())
@@ -34,11 +35,11 @@ std::vector<std::string> vmac_name_candidates(const std::string& configured, std
   };
   add(configured);
   const std::string id = std::to_string(vrid);
-  add("vrrp." + id);
+  add(prefix + "." + id);
   // keepalived: an IPv6 instance tries vrrp6.<VRID> second, then the numbers without 6.
-  if (family == Family::v6) add("vrrp6." + id);
+  if (family == Family::v6) add(prefix + "6." + id);
   for (int n = 1; n <= 9; ++n)
-    if (family == Family::v4 || n != 6) add("vrrp" + std::to_string(n) + "." + id);
+    if (family == Family::v4 || n != 6) add(prefix + std::to_string(n) + "." + id);
   return out;
 }
 

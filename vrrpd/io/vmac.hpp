@@ -23,7 +23,9 @@ std::string to_string(const Mac& mac);  // "00:00:5e:00:01:33"
 
 // The names to try, in order: the configured one, then keepalived's "vrrp.<VRID>", then (IPv6
 // first "vrrp6.<VRID>") "vrrp1.<VRID>", "vrrp2.<VRID>"...: bounded (IFNAMSIZ, 15 bytes).
-std::vector<std::string> vmac_name_candidates(const std::string& configured, std::uint8_t vrid, Family family);
+// `prefix` is global_defs vmac_prefix ("vrrp" by default).
+std::vector<std::string> vmac_name_candidates(const std::string& configured, std::uint8_t vrid, Family family,
+                                              const std::string& prefix = "vrrp");
 
 // What the host has under a name.
 struct LinkFacts {
@@ -97,6 +99,7 @@ IpAddress vmac_link_local(const std::optional<IpAddress>& configured,
 struct VmacConfig {
   std::string name;  // the configured name or "vrrp.<VRID>"; after set-up, the one in use
   std::string base;  // the vrrp_instance's interface
+  std::string prefix{"vrrp"};  // global_defs vmac_prefix
   int base_ifindex{};
   int ifindex{};     // 0 until set up
   Mac mac{};

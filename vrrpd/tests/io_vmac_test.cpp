@@ -40,6 +40,10 @@ TEST(Vmac, NamesInKeepalivedsOrder) {
   EXPECT_EQ(vmac_name_candidates("lb-vmac", 51, Family::v4)[0], "lb-vmac");
   EXPECT_EQ(vmac_name_candidates("a-name-far-too-long", 51, Family::v4)[0], "vrrp.51");
   EXPECT_EQ(vmac_name_candidates("vrrp.51", 51, Family::v4)[1], "vrrp1.51");
+  // global_defs vmac_prefix
+  auto lb = vmac_name_candidates("", 51, Family::v6, "lb");
+  EXPECT_EQ(lb[0], "lb.51");
+  EXPECT_EQ(lb[1], "lb6.51");
 }
 
 TEST(Vmac, OnlyOurOwnPrivateMacvlanIsReused) {
@@ -131,6 +135,16 @@ TEST(VmacConfig, NamedXmitBaseAndIpv6) {
   ASSERT_TRUE(v6 && v6->vmac);
   EXPECT_EQ(v6->vmac->mac, vmac_address(51, Family::v6));
   EXPECT_EQ(v6->vmac->link_local, ip("fe80::11"));  // the base's link-local
+}
+
+TEST(VmacConfig, GlobalVmacPrefix) {
+  auto r = test::load_conf(
+      "global_defs {\n vmac_prefix lb\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n use_vmac\n"
+      " virtual_ipaddress {\n 192.0.2.100/24\n }\n}\n");
+  auto c = make_instance_config(r.config->vrrp_instances.at(0), r.config->global, &test::test_host);
+  ASSERT_TRUE(c && c->vmac);
+  EXPECT_EQ(c->vmac->name, "lb.51");
+  EXPECT_EQ(c->vips.at(0).dev, "lb.51");
 }
 
 TEST(VmacConfig, XmitBaseNeedsVmacAndNoStrictMode) {

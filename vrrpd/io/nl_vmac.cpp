@@ -144,11 +144,25 @@ Result<VmacLink, std::string> NlVmacPort::setup(const VmacSpec& spec) {
   if (!facts) return unexpected(spec.name + " vanished after it was created");
   out.ifindex = facts->ifindex;
   out.owned = !spec.reuse || facts->alias == kVmacAlias;
+  if (auto r = configure(spec, out.ifindex); !r) {
+    // Half made: not left behind.
+    if (!spec.reuse) {
+      LinkPtr del(rtnl_link_alloc());
+      if (del) {
+        rtnl_link_set_ifindex(del.get(), out.ifindex);
+        (void)rtnl_link_delete(sock_, del.get());
+      }
+    }
+    return unexpected(r.error());
+  }
+  return out;
+}
 
+Result<void, std::string> NlVmacPort::configure(const VmacSpec& spec, int ifindex) {
   // Before it is up: no IPv6 address of its own to announce with the VMAC as source.
-  if (auto r = apply(out.ifindex, spec.name, vmac_sysctls(spec.family, spec.has_ipv6_vips)); !r) return unexpected(r.error());
+  if (auto r = apply(ifindex, spec.name, vmac_sysctls(spec.family, spec.has_ipv6_vips)); !r) return r;
   if (spec.family == Family::v6 || spec.has_ipv6_vips) {
-    auto link = get_link(sock_, out.ifindex, spec.name);
+    auto link = get_link(sock_, ifindex, spec.name);
     LinkPtr change(rtnl_link_alloc());
     if (!link || !change) return unexpected(spec.name + ": cannot read the link");
     rtnl_link_inet6_set_addr_gen_mode(change.get(), IN6_ADDR_GEN_MODE_NONE);
@@ -161,7 +175,7 @@ Result<VmacLink, std::string> NlVmacPort::setup(const VmacSpec& spec) {
     if (!a || !local) return unexpected(std::string("out of memory"));
     nl_addr_set_prefixlen(local.get(), 64);
     rtnl_addr_set_family(a.get(), AF_INET6);
-    rtnl_addr_set_ifindex(a.get(), out.ifindex);
+    rtnl_addr_set_ifindex(a.get(), ifindex);
     rtnl_addr_set_local(a.get(), local.get());
     rtnl_addr_set_prefixlen(a.get(), 64);
     rtnl_addr_set_scope(a.get(), 253);  // RT_SCOPE_LINK
@@ -170,21 +184,7 @@ Result<VmacLink, std::string> NlVmacPort::setup(const VmacSpec& spec) {
       return unexpected(nl_error(spec.name + " link-local " + spec.link_local->to_string(), err));
   }
 
-  // The base: keepalived's arp_ignore / arp_filter, its old values kept for release().
-  if (const auto wanted = base_sysctls(spec.family); !wanted.empty()) {
-    auto base = get_link(sock_, spec.base_ifindex, spec.base);
-    if (!base) return unexpected("interface " + spec.base + " is gone");
-    std::vector<Sysctl> now;
-    for (const auto& w : wanted) {
-      std::uint32_t v = 0;
-      if (rtnl_link_inet_get_conf(base.get(), static_cast<unsigned>(devconf_id(w.key)), &v) >= 0)
-        now.push_back({w.key, static_cast<int>(v)});
-    }
-    if (auto r = apply(spec.base_ifindex, spec.base, bases_.acquire(spec.base_ifindex, now, wanted)); !r)
-      return unexpected(r.error());
-  }
-
-  auto link = get_link(sock_, out.ifindex, spec.name);
+  auto link = get_link(sock_, ifindex, spec.name);
   LinkPtr change(rtnl_link_alloc());
   if (!link || !change) return unexpected(spec.name + ": cannot read the link");
   rtnl_link_set_flags(change.get(), IFF_UP);
@@ -192,7 +192,24 @@ Result<VmacLink, std::string> NlVmacPort::setup(const VmacSpec& spec) {
   if (!spec.reuse) rtnl_link_set_ifalias(change.get(), kVmacAlias);
   if (int err = rtnl_link_change(sock_, link.get(), change.get(), 0); err < 0)
     return unexpected(nl_error("set " + spec.name + " up", err));
-  return out;
+
+  // The base last (nothing after it can fail): keepalived's arp_ignore / arp_filter, and
+  // arp_announce, its old values kept for release().
+  const auto wanted = base_sysctls(spec.family);
+  if (wanted.empty()) return {};
+  auto base = get_link(sock_, spec.base_ifindex, spec.base);
+  if (!base) return unexpected("interface " + spec.base + " is gone");
+  std::vector<Sysctl> now;
+  for (const auto& w : wanted) {
+    std::uint32_t v = 0;
+    if (rtnl_link_inet_get_conf(base.get(), static_cast<unsigned>(devconf_id(w.key)), &v) >= 0)
+      now.push_back({w.key, static_cast<int>(v)});
+  }
+  if (auto r = apply(spec.base_ifindex, spec.base, bases_.acquire(spec.base_ifindex, now, wanted)); !r) {
+    (void)bases_.release(spec.base_ifindex);
+    return r;
+  }
+  return {};
 }
 
 Result<void, std::string> NlVmacPort::release(const VmacLink& link) {

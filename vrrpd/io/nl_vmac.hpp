@@ -26,6 +26,7 @@ class NlVmacPort final : public VmacPort {
 
  private:
   explicit NlVmacPort(nl_sock* sock) : sock_(sock) {}
+  Result<void, std::string> configure(const VmacSpec& spec, int ifindex);
   Result<void, std::string> apply(int ifindex, const std::string& name, const std::vector<Sysctl>& settings);
   nl_sock* sock_;
   BaseSysctls bases_;

@@ -3,7 +3,7 @@
 # private, MAC 00:00:5e:00:01:33); the VIP is on it, adverts and gratuitous ARPs leave from
 # it. The client's neighbour entry for the VIP is the VMAC, and stays the VMAC when the
 # SIGKILLed master's backup takes over. The crashed master's macvlan is reused when it comes
-# back, one deleted by hand is made anew; SIGTERM removes the macvlans and puts eth0's arp_ignore / arp_filter back. A second
+# back, one deleted by hand is made anew, eth0 down is a FAULT; SIGTERM removes the macvlans and puts eth0's arp_ignore / arp_filter back. A second
 # part runs the pair with vmac_xmit_base (adverts on eth0, the VIP and its ARP on the VMAC), a
 # third with an IPv6 VIP.
 #   Usage: vrrp_vmac.sh VIGIL_BINARY
@@ -78,15 +78,28 @@ log_has a "reusing VMAC interface $VIF" || fail "a did not reuse its $VIF: $(gre
 wait_for 3 client_reaches_is a || fail "client does not reach a again"
 wait_for 2 client_vmac || fail "after preemption: VIP neighbour '$(client_neigh_mac)', not $VMAC"
 
-# The master's macvlan deleted by hand: FAULT, b takes over, a makes it anew and preempts.
+# The master's macvlan deleted by hand: FAULT, a makes it anew and is master again.
 ifindex_before=$(ip -n "${P}a" -o link show dev "$VIF" | cut -d: -f1)
 ip -n "${P}a" link del "$VIF"
-wait_for 5 has_vip b || fail "b did not take over when a's $VIF went"
+# a makes it anew within milliseconds and, a Backup again, takes the VIP back before or after
+# b's Master_Down_Timer runs out: either way a ends up master on a new vrrp.51.
 wait_for 5 has_vip a || fail "a did not make its $VIF anew: $(tail -5 "$WORK/a.log")"
 [[ $(ip -n "${P}a" -o link show dev "$VIF" | cut -d: -f1) != "$ifindex_before" ]] || fail "$VIF was not made anew"
 wait_for 2 not_has_vip b || fail "b kept the VIP"
 wait_for 3 client_vmac || fail "after $VIF was made anew: VIP neighbour '$(client_neigh_mac)', not $VMAC"
 echo "$VIF deleted by hand on the master: made anew, a master again, neighbour $(client_neigh_mac)"
+
+# The base going down is a FAULT (the macvlan loses its carrier with it); back up, a preempts.
+faults=$(grep -c "entering FAULT" "$WORK/a.log" || true)
+more_faults() { (($(grep -c "entering FAULT" "$WORK/a.log") > faults)); }
+ip -n "${P}a" link set eth0 down
+wait_for 3 more_faults || fail "a did not enter FAULT with eth0 down"
+wait_for 5 has_vip b || fail "b did not take over when a's eth0 went down"
+ip -n "${P}a" link set eth0 up
+wait_for 5 has_vip a || fail "a did not come back when eth0 came up: $(tail -3 "$WORK/a.log")"
+wait_for 2 not_has_vip b || fail "b kept the VIP"
+wait_for 3 client_vmac || fail "after eth0 came back: VIP neighbour '$(client_neigh_mac)', not $VMAC"
+echo "eth0 down on the master: FAULT, b took over; eth0 up: a master again"
 
 stop_node b
 no_vif b || fail "b's $VIF is still there after SIGTERM: $(tail -8 "$WORK/b.log")"

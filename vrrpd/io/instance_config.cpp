@@ -111,6 +111,13 @@ std::optional<VmacConfig> vmac_of(const conf::VrrpInstance& vi, const conf::Glob
     warnings.push_back("vmac_xmit_base is incompatible with strict_mode; adverts go out on the VMAC");
     v.xmit_base = false;
   }
+  // Unicast adverts are addressed to the base's own address, hence its MAC: they never reach
+  // a socket on the macvlan. Without this, both nodes would be Master.
+  if (!v.xmit_base && !vi.unicast_peer.empty()) {
+    warnings.push_back("use_vmac with unicast_peer: the peers' adverts arrive on " + c.interface +
+                       ", so adverts are sent and received there (as vmac_xmit_base)");
+    v.xmit_base = true;
+  }
   if (flag(vi.use_vmac_addr)) warnings.push_back("use_vmac_addr is not supported; ignored");
   for (const auto& e : vi.virtual_ipaddress_excluded)
     if (e.address.address.is_v6()) v.has_ipv6_vips = true;

@@ -137,6 +137,13 @@ TEST(VmacConfig, NamedXmitBaseAndIpv6) {
   EXPECT_EQ(v6->vmac->link_local, ip("fe80::11"));  // the base's link-local
 }
 
+TEST(VmacConfig, UnicastPeersAreHeardOnTheBase) {
+  auto c = make(" use_vmac\n unicast_peer {\n 192.0.2.12\n }\n virtual_ipaddress {\n 192.0.2.100/24\n }");
+  ASSERT_TRUE(c && c->vmac);
+  EXPECT_TRUE(c->vmac->xmit_base);
+  EXPECT_THAT(c->warnings, ElementsAre(::testing::HasSubstr("use_vmac with unicast_peer")));
+}
+
 TEST(VmacConfig, GlobalVmacPrefix) {
   auto r = test::load_conf(
       "global_defs {\n vmac_prefix lb\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n use_vmac\n"

@@ -16,6 +16,7 @@
 #include "vrrpd/io/link_monitor.hpp"
 #include "vrrpd/io/net.hpp"
 #include "vrrpd/io/nl_vip_installer.hpp"
+#include "vrrpd/io/nl_vmac.hpp"
 #include "vrrpd/io/route_installer.hpp"
 #include "vrrpd/io/scripts.hpp"
 #include "vrrpd/io/service.hpp"
@@ -107,6 +108,7 @@ struct VrrpService::Impl {
   vio::AsioSocketFactory sockets;
   std::unique_ptr<vio::VipInstaller> vips;
   std::unique_ptr<vio::NlRouteInstaller> routes;
+  std::unique_ptr<vio::NlVmacPort> vmacs;  // only when some instance has use_vmac
   vio::PacketArpSender arp;
   vio::SpawnScriptRunner scripts;
   std::unique_ptr<vio::LinkMonitor> links;
@@ -182,6 +184,11 @@ void VrrpService::start(const conf::Config& config) {
     m.vips = std::make_unique<NoVipInstaller>(nl.error());
   }
   if (auto nl = vio::NlRouteInstaller::open()) m.routes = std::move(*nl);
+  for (const auto& vi : config.vrrp_instances)
+    if (vi.use_vmac.is_set() && !m.vmacs) {
+      if (auto nl = vio::NlVmacPort::open()) m.vmacs = std::move(*nl);
+      else log.error("vrrp: " + nl.error() + "; VMAC interfaces cannot be created");
+    }
   m.open_fifos(config.global);
 
   std::vector<vio::InstanceConfig> configs;
@@ -246,7 +253,7 @@ void VrrpService::start(const conf::Config& config) {
   m.service = std::make_unique<vio::Service>(
       std::move(configs),
       vio::Service::Ports{m.sockets, *m.vips, m.arp, m.scripts, m.timers, m.log, m.routes.get(),
-                          m.fifo.empty() ? nullptr : &m.fifo},
+                          m.fifo.empty() ? nullptr : &m.fifo, m.vmacs.get()},
       std::move(options));
   // The monitor first: a link that changes while the instances start is not missed.
   if (auto links = vio::LinkMonitor::open(

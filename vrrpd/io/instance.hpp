@@ -22,6 +22,7 @@
 #include "vrrpd/io/scripts.hpp"
 #include "vrrpd/io/timer.hpp"
 #include "vrrpd/io/tracking.hpp"
+#include "vrrpd/io/vmac.hpp"
 #include "vrrpd/io/vip_installer.hpp"
 #include "vrrpd/io/vrrp_socket.hpp"
 #include "vrrpd/proto/router.hpp"
@@ -53,6 +54,7 @@ struct InstanceConfig {
   std::vector<std::string> warnings;    // configuration lines skipped, for the log
   std::vector<TrackItem> track;         // its own and its sync group's tracked objects
   std::string sync_group;               // the vrrp_sync_group it is in, if any
+  std::optional<VmacConfig> vmac;       // use_vmac
   GarpConfig garp;
   NotifyConfig notify;
   EncodeOptions encode;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <utility>
 
 #include "vrrpd/io/scripts.hpp"
 
@@ -89,7 +90,63 @@ std::optional<IpAddress> source_of(const conf::VrrpInstance& vi, Family f,
   return f == Family::v4 ? info->ipv4 : info->ipv6_link_local;
 }
 
+bool flag(const conf::Setting<bool>& s) { return s.is_set() && *s; }
+
+// use_vmac [NAME], vmac_xmit_base: the VMAC to set up at start (the Service does it).
+std::optional<VmacConfig> vmac_of(const conf::VrrpInstance& vi, const conf::GlobalDefs& global, Family family,
+                                  std::uint8_t vrid, const InstanceConfig& c, const std::optional<InterfaceInfo>& info,
+                                  std::vector<std::string>& warnings) {
+  if (!vi.use_vmac.is_set()) {
+    if (flag(vi.vmac_xmit_base)) warnings.push_back("vmac_xmit_base is only valid with use_vmac; ignored");
+    return std::nullopt;
+  }
+  VmacConfig v;
+  v.prefix = global.vmac_prefix.is_set() && !global.vmac_prefix->empty() ? *global.vmac_prefix : "vrrp";
+  v.name = vmac_name_candidates(*vi.use_vmac, vrid, family, v.prefix).front();
+  v.base = c.interface;
+  v.base_ifindex = c.ifindex;
+  v.mac = vmac_address(vrid, family);
+  v.xmit_base = flag(vi.vmac_xmit_base);
+  if (v.xmit_base && flag(vi.strict_mode)) {
+    warnings.push_back("vmac_xmit_base is incompatible with strict_mode; adverts go out on the VMAC");
+    v.xmit_base = false;
+  }
+  // Unicast adverts are addressed to the base's own address, hence its MAC: they never reach
+  // a socket on the macvlan. Without this, both nodes would be Master.
+  if (!v.xmit_base && !vi.unicast_peer.empty()) {
+    warnings.push_back("use_vmac with unicast_peer: the peers' adverts arrive on " + c.interface +
+                       ", so adverts are sent and received there (as vmac_xmit_base)");
+    v.xmit_base = true;
+  }
+  if (flag(vi.use_vmac_addr)) warnings.push_back("use_vmac_addr is not supported; ignored");
+  for (const auto& e : vi.virtual_ipaddress_excluded)
+    if (e.address.address.is_v6()) v.has_ipv6_vips = true;
+  if (family == Family::v6 && info) {
+    const std::optional<IpAddress> src =
+        vi.mcast_src_ip.is_set() ? std::optional<IpAddress>(*vi.mcast_src_ip) : std::nullopt;
+    v.link_local = vmac_link_local(src, info->ipv6_link_local, info->mac);
+  }
+  return v;
+}
+
 }  // namespace
+
+void bind_vmac(InstanceConfig& c, const std::string& name, int ifindex) {
+  if (!c.vmac) return;
+  const std::string old = std::exchange(c.vmac->name, name);
+  c.vmac->ifindex = ifindex;
+  for (auto& v : c.vips)
+    if (v.dev == old || v.dev == name) {
+      v.dev = name;
+      v.ifindex = ifindex;
+    }
+  if (!c.vmac->xmit_base) {
+    c.interface = name;
+    c.ifindex = ifindex;
+  }
+}
+
+const std::string& configured_interface(const InstanceConfig& c) { return c.vmac ? c.vmac->base : c.interface; }
 
 RouteSpecs route_specs(const std::vector<conf::RouteEntry>& entries, const InterfaceLookup& lookup) {
   RouteSpecs out;
@@ -184,15 +241,18 @@ Result<InstanceConfig, std::string> make_instance_config(const conf::VrrpInstanc
   if (c.destinations.empty())
     c.destinations.push_back(vi.mcast_dst_ip.is_set() ? *vi.mcast_dst_ip : default_group(family, global));
 
+  c.vmac = vmac_of(vi, global, family, r.vrid, c, info, c.warnings);
+  // keepalived: the VIPs without a dev of their own go on the VMAC.
+  const std::string& vip_dev = c.vmac ? c.vmac->name : c.interface;
   for (const auto* list : {&vi.virtual_ipaddress, &vi.virtual_ipaddress_excluded})
     for (const auto& e : *list) {
-      auto v = vip_of(e, c.interface, lookup);
+      auto v = vip_of(e, vip_dev, lookup);
       if (!v) return unexpected(v.error());
       c.vips.push_back(std::move(*v));
     }
   auto routes = route_specs(vi.virtual_routes, lookup);
   c.routes = std::move(routes.routes);
-  c.warnings = std::move(routes.warnings);
+  c.warnings.insert(c.warnings.end(), routes.warnings.begin(), routes.warnings.end());
   auto rules = rule_specs(vi.virtual_rules, family);
   c.rules = std::move(rules.rules);
   c.warnings.insert(c.warnings.end(), rules.warnings.begin(), rules.warnings.end());

@@ -24,6 +24,12 @@ Result<InstanceConfig, std::string> make_instance_config(const conf::VrrpInstanc
                                                          const conf::GlobalDefs& global,
                                                          const InterfaceLookup& lookup);
 
+// use_vmac: the instance now runs on the macvlan `name` (index `ifindex`): its VIPs that were
+// on the VMAC's configured name move to it, and so do its adverts unless vmac_xmit_base.
+void bind_vmac(InstanceConfig& c, const std::string& name, int ifindex);
+// The interface of the vrrp_instance (the VMAC's base when there is one).
+const std::string& configured_interface(const InstanceConfig& c);
+
 // A script line ready to run. Who runs it: the script's own `user [group]` (or `user_setting`,
 // a vrrp_script's `user` line), else global_defs `script_user [group]`, else vigil's own
 // user. With `enable_script_security`, a script that would run as root and that a user other

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "vrrpd/io/instance_config.hpp"
 #include "vrrpd/io/net.hpp"
 
 namespace vigil::vrrp::io {
@@ -91,6 +92,14 @@ void Service::index_vips() {
 
 void Service::start(const LinkState& link_up) {
   if (std::exchange(started_, true)) return;
+  // use_vmac: the macvlans first; the instances' sockets and VIPs are on them.
+  vmacs_.assign(instances_.size(), std::nullopt);
+  for (std::size_t i = 0; i < instances_.size(); ++i) {
+    if (!instances_[i]->config().vmac) continue;
+    auto c = instances_[i]->config();
+    const int before = c.ifindex;
+    if (prepare_vmac(i, c) || c.ifindex != before) instances_[i]->rebind(std::move(c), false);
+  }
   index_vips();
   // Every instance's listener and groups first: a socket joins all its groups when opened.
   started_ = false;
@@ -122,7 +131,12 @@ void Service::start(const LinkState& link_up) {
       ports_.log.write(Severity::warning, "(" + c.name + ") interface " + c.interface +
                                               " does not exist: the instance stays in FAULT");
     if (e && e->socket) inst.set_transport(e->socket.get());
-    const bool usable = e && e->socket && link_up(c.ifindex);
+    bool usable = e && e->socket && link_up(c.ifindex);
+    if (auto& v = vmacs_[i]) {
+      v->base_up = link_up(v->link.base_ifindex);
+      v->vmac_up = link_up(v->link.ifindex);
+      usable = e && e->socket && v->base_up && v->vmac_up;
+    }
     inst.start(usable);
   }
 }
@@ -157,12 +171,21 @@ void Service::try_rebind(const std::string& ifname) {
   if (!started_ || !options_.resolve) return;
   for (std::size_t i = 0; i < instances_.size(); ++i) {
     auto& inst = *instances_[i];
-    if (inst.config().interface != ifname) continue;
+    if (configured_interface(inst.config()) != ifname) continue;
     const bool runnable = endpoint_of_[i] && endpoint_of_[i]->socket && inst.link_up();
     if (runnable || (inst.state() != State::fault && inst.state() != State::initialize)) continue;
     auto c = options_.resolve(inst.config().name);
     if (!c || c->ifindex == 0) continue;
-    if (c->ifindex == inst.config().ifindex && endpoint_of_[i] && endpoint_of_[i]->socket) continue;
+    if (c->vmac) {
+      // The base came back (a new one: its macvlan went with the old).
+      if (vmacs_[i] && !vmacs_[i]->gone && vmacs_[i]->link.base_ifindex == c->vmac->base_ifindex &&
+          endpoint_of_[i] && endpoint_of_[i]->socket)
+        continue;
+      release_vmac(i);
+      if (!prepare_vmac(i, *c)) continue;
+    } else if (c->ifindex == inst.config().ifindex && endpoint_of_[i] && endpoint_of_[i]->socket) {
+      continue;
+    }
     c->track = inst.config().track;
     c->sync_group = inst.config().sync_group;
     if (!inst.rebind(std::move(*c), false)) continue;
@@ -172,6 +195,7 @@ void Service::try_rebind(const std::string& ifname) {
     if (e && e->socket) {
       inst.set_transport(e->socket.get());
       inst.set_link(options_.interface_up ? options_.interface_up(ifname) : true);
+      if (auto& v = vmacs_[i]) v->base_up = v->vmac_up = inst.link_up();
     }
   }
 }
@@ -232,18 +256,25 @@ void Service::stop() {
     for (const auto& r : options_.static_routes) (void)ports_.routes->remove(r);
   }
   for (const auto& v : options_.static_addresses) (void)ports_.vips.remove(v);
+  // The macvlans last: their addresses are gone.
+  for (std::size_t i = 0; i < vmacs_.size(); ++i) release_vmac(i);
 }
 
 void Service::on_link(const LinkEvent& ev) {
   ports_.arp.link_changed(ev.ifindex);
   for (std::size_t i = 0; i < instances_.size(); ++i) {
     auto& inst = *instances_[i];
+    if (on_vmac_link(i, ev)) continue;
     if (inst.config().ifindex != ev.ifindex) continue;
     // Without a socket the instance stays in FAULT whatever the link does.
     if (!endpoint_of_.empty() && endpoint_of_[i] && endpoint_of_[i]->socket) inst.set_link(ev.up);
   }
   if (!ev.name.empty() && objects_.set_interface(ev.name, ev.up)) retrack(TrackKind::interface, ev.name);
   if (!ev.removed && !ev.name.empty()) try_rebind(ev.name);
+  // A macvlan deleted under a running instance is made anew (its base permitting).
+  for (std::size_t i = 0; i < vmacs_.size(); ++i)
+    if (vmacs_[i] && vmacs_[i]->gone && vmacs_[i]->link.ifindex == ev.ifindex)
+      try_rebind(configured_interface(instances_[i]->config()));
 }
 
 void Service::on_addr(const AddrEvent& ev) {
@@ -254,7 +285,7 @@ void Service::on_addr(const AddrEvent& ev) {
     for (const auto& inst : instances_)
       if (inst->config().ifindex == ev.ifindex && inst->state() == State::fault &&
           inst->config().router.primary_address.bytes() == std::array<std::uint8_t, 16>{})
-        return try_rebind(inst->config().interface);
+        return try_rebind(configured_interface(inst->config()));
     return;
   }
   if (auto it = vip_owners_.find({ev.ifindex, ev.address.address}); it != vip_owners_.end())

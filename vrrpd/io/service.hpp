@@ -19,6 +19,7 @@
 #include "vrrpd/io/log.hpp"
 #include "vrrpd/io/sync_group.hpp"
 #include "vrrpd/io/tracking.hpp"
+#include "vrrpd/io/vmac_port.hpp"
 #include "vrrpd/io/vrrp_socket.hpp"
 
 namespace vigil::vrrp::io {
@@ -34,6 +35,7 @@ class Service {
     Log& log;
     RouteInstaller* routes{nullptr};
     NotifyFifo* fifo{nullptr};
+    VmacPort* vmacs{nullptr};  // null: a use_vmac instance stays in FAULT
   };
   // Whether an interface (by index) is usable at start; later changes come as LinkEvents.
   using LinkState = std::function<bool(int ifindex)>;
@@ -100,6 +102,9 @@ class Service {
   void index_vips();
   void on_packet(Endpoint& e, const RxPacket& p);
   void on_drop(Endpoint& e, const Drop& d, const IpAddress* src);
+  bool prepare_vmac(std::size_t i, InstanceConfig& c);
+  void release_vmac(std::size_t i);
+  bool on_vmac_link(std::size_t i, const LinkEvent& e);
   std::string label(const Endpoint& e) const;
 
   Ports ports_;
@@ -113,6 +118,13 @@ class Service {
   // The instances holding each (interface, address) as a VIP: the address monitor reports
   // every address change, 1,000 at once in a takeover.
   std::map<std::pair<int, IpAddress>, std::vector<std::size_t>> vip_owners_;
+  // use_vmac: each such instance's macvlan and the links it runs on (base and macvlan).
+  struct VmacState {
+    VmacLink link;
+    bool base_up{false}, vmac_up{false};
+    bool gone{false};  // the macvlan was deleted (by hand, or with its base): made anew
+  };
+  std::vector<std::optional<VmacState>> vmacs_;
   Input rx_{AdvertReceived{}};  // the advert being delivered (its storage reused)
   bool unresolved_{false};  // an instance waits for an address to send adverts from
   bool started_{false};

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "vrrpd/io/deadline_table.hpp"
 #include "vrrpd/io/demux.hpp"
 #include "vrrpd/io/instance.hpp"
 #include "vrrpd/io/link_monitor.hpp"
@@ -101,6 +102,7 @@ class Service {
 
   Ports ports_;
   Options options_;
+  DeadlineTable deadlines_;  // every instance's protocol timers; outlives the instances
   TrackedObjects objects_;
   std::vector<std::unique_ptr<ScriptTracker>> scripts_;
   std::vector<std::unique_ptr<SyncGroup>> groups_;

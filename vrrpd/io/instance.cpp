@@ -51,14 +51,22 @@ Listener listener(const InstanceConfig& c) {
 
 Instance::Instance(InstanceConfig config, Ports ports)
     : config_(std::move(config)), ports_(ports), router_(config_.router) {
-  // The advert timer is urgent: a Master's adverts go out on time even while other work
-  // on the loop is in a burst (base/urgent.hpp).
-  for (std::size_t i = 0; i < timers_.size(); ++i)
-    timers_[i] = i == static_cast<std::size_t>(TimerId::adver) ? ports_.timers.make_urgent_timer()
-                                                               : ports_.timers.make_timer();
+  // Adver_Timer lives in an urgent table of its own: a Master's adverts go out on time even
+  // while other work on the loop is in a burst (base/urgent.hpp). Master_Down_Timer does not:
+  // fired from inside a burst it could beat an advert still unread in the socket.
+  if (!ports_.deadlines) own_deadlines_ = std::make_unique<DeadlineTable>(ports_.timers);
+  if (!ports_.advert_deadlines) own_advert_deadlines_ = std::make_unique<DeadlineTable>(ports_.timers, true);
+  deadlines_ = ports_.deadlines ? ports_.deadlines : own_deadlines_.get();
+  advert_deadlines_ = ports_.advert_deadlines ? ports_.advert_deadlines : own_advert_deadlines_.get();
+  for (std::size_t t = 0; t < kTimerCount; ++t)
+    slots_[t] = table(static_cast<TimerId>(t)).add([this, id = static_cast<TimerId>(t)] { timer_fired(id); });
   announcer_ = std::make_unique<Announcer>(
       config_.garp, targets(config_.vips), ports_.arp, ports_.timers,
       [this](const std::string& error) { log(Severity::warning, error); });
+}
+
+Instance::~Instance() {
+  for (std::size_t t = 0; t < kTimerCount; ++t) table(static_cast<TimerId>(t)).release(slots_[t]);
 }
 
 void Instance::start(bool link_up) {
@@ -150,8 +158,7 @@ void Instance::update_fault() {
 
 bool Instance::rebind(InstanceConfig config, bool link_up) {
   if (router_.state() != State::initialize && router_.state() != State::fault) return false;
-  for (auto& t : timers_) t->cancel();
-  slots_ = {};
+  for (std::size_t t = 0; t < kTimerCount; ++t) table(static_cast<TimerId>(t)).cancel(slots_[t]);
   config_ = std::move(config);
   router_ = Router(config_.router);  // Initialize, not faulted
   fault_reported_ = false;
@@ -201,42 +208,13 @@ void Instance::apply(const Action& action) {
   std::visit([this](const auto& a) { on(a); }, action);
 }
 
-void Instance::on(const ArmTimer& a) {
-  const auto t = a.timer;
-  auto& slot = slots_[static_cast<std::size_t>(t)];
-  slot.due = a.at;
-  // Later than the Timer's wait (the usual case: a Backup hearing its Master): that wait
-  // fires first and then waits for the rest.
-  if (slot.waiting && *slot.waiting <= a.at) return;
-  wait_timer(t, a.at);
-}
+// A Backup hearing its Master moves Master_Down_Timer later here on every advert: one store.
+void Instance::on(const ArmTimer& a) { table(a.timer).arm(slots_[static_cast<std::size_t>(a.timer)], a.at); }
 
-// A deadline further than kCoarseBeyond is waited for to its whole millisecond first (it
-// usually moves on before then): a thousand Backups whose Masters advertise in one burst
-// then wake the loop together, once, rather than one by one. Within kCoarseBeyond: exactly.
-void Instance::wait_timer(TimerId t, TimePoint at) {
-  constexpr auto kCoarseBeyond = std::chrono::milliseconds{20};
-  const TimePoint now = ports_.timers.now();
-  const TimePoint target = at - now > kCoarseBeyond ? std::chrono::floor<std::chrono::milliseconds>(at) : at;
-  slots_[static_cast<std::size_t>(t)].waiting = target;
-  timers_[static_cast<std::size_t>(t)]->arm(target, [this, t] { timer_fired(t); });
-}
+void Instance::on(const CancelTimer& a) { table(a.timer).cancel(slots_[static_cast<std::size_t>(a.timer)]); }
 
-void Instance::timer_fired(TimerId t) {
-  auto& slot = slots_[static_cast<std::size_t>(t)];
-  slot.waiting.reset();
-  if (!slot.due) return;
-  if (ports_.timers.now() < *slot.due) return wait_timer(t, *slot.due);
-  slot.due.reset();
-  step(expiry(t));
-}
-
-void Instance::on(const CancelTimer& a) {
-  auto& slot = slots_[static_cast<std::size_t>(a.timer)];
-  slot.due.reset();
-  slot.waiting.reset();
-  timers_[static_cast<std::size_t>(a.timer)]->cancel();
-}
+// The table fires a slot only when its deadline is due (the Router checks again anyway).
+void Instance::timer_fired(TimerId t) { step(expiry(t)); }
 
 // RFC 5798 §5.1: to the group (TTL 255) or to each unicast peer; the v3 checksum covers the
 // destination, so each copy is encoded for its own.

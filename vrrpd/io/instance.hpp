@@ -15,6 +15,7 @@
 #include "base/ip.hpp"
 #include "vrrpd/io/announcer.hpp"
 #include "vrrpd/io/arp_sender.hpp"
+#include "vrrpd/io/deadline_table.hpp"
 #include "vrrpd/io/demux.hpp"
 #include "vrrpd/io/log.hpp"
 #include "vrrpd/io/notify_fifo.hpp"
@@ -79,6 +80,11 @@ class Instance {
     Log& log;
     RouteInstaller* routes{nullptr};  // null: virtual routes/rules cannot be installed
     NotifyFifo* fifo{nullptr};        // notify_fifo / vrrp_notify_fifo; null: none
+    // The protocol timers of all instances (the Service's, on `timers`); null: the Instance
+    // keeps a table of its own.
+    DeadlineTable* deadlines{nullptr};
+    // The Adver_Timers of all instances: an urgent table (make_urgent_timer); null: own.
+    DeadlineTable* advert_deadlines{nullptr};
   };
 
   struct Stats {
@@ -87,6 +93,7 @@ class Instance {
   };
 
   Instance(InstanceConfig config, Ports ports);
+  ~Instance();
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
 
@@ -136,7 +143,6 @@ class Instance {
   void apply(const Action& action);
   void on(const ArmTimer& a);
   void on(const CancelTimer& a);
-  void wait_timer(TimerId t, TimePoint at);
   void timer_fired(TimerId t);
   void on(const SendAdvert& a);
   void on(const StateChanged& a);
@@ -153,18 +159,16 @@ class Instance {
   InstanceConfig config_;
   Ports ports_;
   Router router_;
-  // What a received advert touches, together: the Router above, then these. A Backup's
-  // Master_Down_Timer moves later on every advert; only its deadline here changes then. The
-  // Timer (another object) is armed for the deadline it had and, when it fires, waits again
-  // for the deadline of now: one Timer call per Master_Down_Interval, not per advert.
-  struct TimerSlot {
-    std::optional<TimePoint> due;      // as the Router armed it; empty: cancelled or fired
-    std::optional<TimePoint> waiting;  // what the Timer is armed for
-  };
-  std::array<TimerSlot, kTimerCount> slots_{};
+  // The Router's timers, slots of the shared table: a Backup's Master_Down_Timer moves later
+  // on every advert, which is one store there.
+  std::unique_ptr<DeadlineTable> own_deadlines_;         // without Ports::deadlines
+  std::unique_ptr<DeadlineTable> own_advert_deadlines_;  // without Ports::advert_deadlines
+  DeadlineTable* deadlines_;
+  DeadlineTable* advert_deadlines_;
+  DeadlineTable& table(TimerId t) { return t == TimerId::adver ? *advert_deadlines_ : *deadlines_; }
+  std::array<DeadlineTable::Slot, kTimerCount> slots_{};
   bool stepping_{false};
   Actions actions_;  // the current step's, reused
-  std::array<std::unique_ptr<Timer>, kTimerCount> timers_;
   std::unique_ptr<Announcer> announcer_;
   Stats stats_;
   RateLimit discard_log_{5, std::chrono::seconds{10}};

@@ -18,10 +18,10 @@ std::string drop_name(const Drop& d) {
 }  // namespace
 
 Service::Service(std::vector<InstanceConfig> configs, Ports ports, Options options)
-    : ports_(ports), options_(std::move(options)) {
+    : ports_(ports), options_(std::move(options)), deadlines_(ports_.timers), advert_deadlines_(ports_.timers, true) {
   for (auto& c : configs) {
-    Instance::Ports p{nullptr,         ports_.vips, ports_.arp,    ports_.scripts,
-                      ports_.timers, ports_.log,  ports_.routes, ports_.fifo};
+    Instance::Ports p{nullptr,       ports_.vips, ports_.arp,    ports_.scripts, ports_.timers,
+                      ports_.log,    ports_.routes, ports_.fifo, &deadlines_, &advert_deadlines_};
     instances_.push_back(std::make_unique<Instance>(std::move(c), p));
   }
   for (auto& spec : options_.scripts)

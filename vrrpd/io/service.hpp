@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "vrrpd/io/deadline_table.hpp"
 #include "vrrpd/io/demux.hpp"
 #include "vrrpd/io/instance.hpp"
 #include "vrrpd/io/link_monitor.hpp"
@@ -109,6 +110,8 @@ class Service {
 
   Ports ports_;
   Options options_;
+  DeadlineTable deadlines_;         // every instance's protocol timers; outlive the instances
+  DeadlineTable advert_deadlines_;  // their Adver_Timers, urgent (base/urgent.hpp)
   TrackedObjects objects_;
   std::vector<std::unique_ptr<ScriptTracker>> scripts_;
   std::vector<std::unique_ptr<SyncGroup>> groups_;

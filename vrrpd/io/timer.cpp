@@ -28,9 +28,9 @@ SteadyPoint steady(TimePoint at) {
 // update per received advert.
 //
 // A deadline more than 20 ms away is waited for in two steps: first to the whole millisecond
-// before it, then exactly. Deadlines that keep moving (1,000 Backups hearing their Masters'
-// adverts in one burst) then wake the loop together at the same millisecond, not one by one;
-// one that does come due still fires at its exact time.
+// before it, then exactly. Timers whose deadlines keep moving then wake the loop together at
+// the same millisecond, not one by one; one that does come due still fires at its exact time.
+// (The instances' protocol timers share one Timer through DeadlineTable.)
 constexpr auto kCoarseBeyond = std::chrono::milliseconds{20};
 
 SteadyPoint wait_target(TimePoint deadline) {

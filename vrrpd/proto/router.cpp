@@ -82,6 +82,19 @@ TimePoint Router::next_advert(TimePoint now) const {
   return aligned > now ? aligned : next;
 }
 
+// A new Master's first Adver_Timer: rounded down to a tenth of the interval (at most 10%
+// early, once; the next ones keep the finer grid above). Instances that became Master within
+// a few hundred milliseconds of each other (a host starting, a takeover of a thousand) then
+// advertise at two or three instants per interval instead of dozens: the loops of the Master
+// and of its Backups wake that much less, and the sends go out in fuller batches.
+TimePoint Router::first_advert(TimePoint now) const {
+  const Duration interval = config_.advertisement_interval;
+  const Duration grid = interval / 10;
+  const TimePoint next = now + interval;
+  const TimePoint aligned{(next.time_since_epoch() / grid) * grid};
+  return aligned > now ? aligned : next;
+}
+
 Advert Router::advert(std::uint8_t priority) const {
   Advert a;
   a.version = config_.version;
@@ -309,7 +322,7 @@ void Router::become_master(Reason why, TimePoint now, Actions& out) {
   out.push_back(AddVips{config_.accept || owner()});
   out.push_back(SendAdvert{priority_});
   out.push_back(SendGratuitous{});
-  arm(TimerId::adver, next_advert(now), out);
+  arm(TimerId::adver, first_advert(now), out);
 }
 
 // §6.4.3: Cancel Adver_Timer ... Set Master_Down_Timer ... Transition to the {Backup} state.

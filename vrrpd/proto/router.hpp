@@ -97,6 +97,7 @@ class Router {
   void transition(State to, Reason why, Actions& out);
 
   TimePoint next_advert(TimePoint now) const;
+  TimePoint first_advert(TimePoint now) const;
   void arm(TimerId t, TimePoint at, Actions& out);
   void cancel(TimerId t, Actions& out);
   void cancel_all(Actions& out);

@@ -12,6 +12,7 @@
 #include <vector>
 #include <fstream>
 
+#include "vrrpd/io/deadline_table.hpp"
 #include "vrrpd/io/file_watch.hpp"
 #include "vrrpd/io/scripts.hpp"
 #include "vrrpd/io/timer.hpp"
@@ -109,6 +110,21 @@ TEST_F(AsioTest, AnUrgentTimerReArmedFromItsCallbackRunsOncePerRunOverdue) {
   EXPECT_EQ(fired, 2);
   t.reset();  // destroyed while armed: leaves the index
   EXPECT_FALSE(timers.run_overdue());
+}
+
+TEST_F(AsioTest, AnUrgentDeadlineTableFiresItsDueSlotsFromRunOverdue) {
+  DeadlineTable adverts{timers, true};
+  DeadlineTable others{timers};
+  std::vector<std::string> fired;
+  const auto a = adverts.add([&] { fired.push_back("adver"); });
+  const auto m = others.add([&] { fired.push_back("master_down"); });
+  adverts.arm(a, timers.now() + 2ms);
+  others.arm(m, timers.now() + 2ms);
+  std::this_thread::sleep_for(5ms);
+  EXPECT_TRUE(timers.run_overdue());  // the Adver_Timer only: Master_Down waits for the loop
+  EXPECT_EQ(fired, std::vector<std::string>{"adver"});
+  run_for(20ms);
+  EXPECT_EQ(fired, (std::vector<std::string>{"adver", "master_down"}));
 }
 
 TEST_F(AsioTest, ScriptsRunWithoutBlockingTheLoopAndAreReaped) {

@@ -2,6 +2,8 @@
 // scenario, timers fired by hand, exact action sequences compared.
 #include "vrrpd/proto/router.hpp"
 
+#include <algorithm>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -277,6 +279,29 @@ TEST_F(RouterTest, AdverTimerIsAlignedDownToAHundredthOfTheInterval) {
   EXPECT_LE(at, now + 10ms);
   EXPECT_GT(at, now + 9900us);
   EXPECT_EQ(at.time_since_epoch() % 100us, Duration::zero());
+}
+
+// Routers that became Master 0-90 ms apart share their first Adver_Timer (a tenth of the
+// interval: at most 10% early, once), and keep that phase.
+TEST_F(RouterTest, NewMastersShareTheirFirstAdverTimer) {
+  std::vector<TimePoint> firsts;
+  for (int k = 0; k < 10; ++k) {
+    Router r{config()};
+    clock.set(t0 + 7ms + k * 9ms);
+    step(r, Startup{});
+    clock.set(*r.deadline(TimerId::master_down));
+    const auto now = clock.now();
+    step(r, MasterDownTimerExpired{});
+    ASSERT_EQ(r.state(), State::master);
+    const auto first = *r.deadline(TimerId::adver);
+    EXPECT_LE(first, now + 1s);
+    EXPECT_GT(first, now + 900ms);
+    firsts.push_back(first);
+    clock.set(first + 2ms);  // a late firing keeps the phase
+    step(r, AdverTimerExpired{});
+    EXPECT_EQ(*r.deadline(TimerId::adver), first + 1s);
+  }
+  EXPECT_EQ(std::count(firsts.begin(), firsts.end(), firsts.front()), 10);
 }
 
 TEST_F(RouterTest, MasterStepsDownForHigherPriority) {

@@ -1,0 +1,63 @@
+#include "vrrpd/io/deadline_table.hpp"
+
+#include <algorithm>
+
+namespace vigil::vrrp::io {
+
+DeadlineTable::DeadlineTable(TimerService& timers, bool urgent)
+    : timers_(timers), timer_(urgent ? timers.make_urgent_timer() : timers.make_timer()) {}
+
+DeadlineTable::Slot DeadlineTable::add(std::function<void()> fire) {
+  if (!free_.empty()) {
+    const Slot s = free_.back();
+    free_.pop_back();
+    due_[s] = kNever;
+    fire_[s] = std::move(fire);
+    return s;
+  }
+  due_.push_back(kNever);
+  fire_.push_back(std::move(fire));
+  return static_cast<Slot>(due_.size() - 1);
+}
+
+void DeadlineTable::release(Slot s) {
+  due_[s] = kNever;
+  fire_[s] = nullptr;
+  free_.push_back(s);
+}
+
+std::optional<TimePoint> DeadlineTable::deadline(Slot s) const {
+  if (due_[s] == kNever) return std::nullopt;
+  return due_[s];
+}
+
+void DeadlineTable::schedule(TimePoint at) {
+  wake_ = at;
+  timer_->arm(at, [this] { on_wake(); });
+}
+
+// One pass over the array: the due slots are collected (then fired in deadline order, ties in
+// slot order), the earliest of the others is the next wake-up. A callback may arm or cancel
+// any slot: one it re-armed or cancelled before its turn is skipped, an earlier deadline it
+// sets re-arms the Timer through arm().
+void DeadlineTable::on_wake() {
+  wake_ = kNever;
+  const TimePoint now = timers_.now();
+  ready_.clear();
+  TimePoint next = kNever;
+  for (Slot s = 0; s < due_.size(); ++s) {
+    const TimePoint at = due_[s];
+    if (at <= now) ready_.emplace_back(at, s);
+    else next = std::min(next, at);
+  }
+  if (next != kNever) schedule(next);
+  std::sort(ready_.begin(), ready_.end());
+  // The Timer never fires from within arm(): no callback runs on_wake() again meanwhile.
+  for (const auto& [at, s] : ready_) {
+    if (due_[s] != at) continue;
+    due_[s] = kNever;
+    if (fire_[s]) fire_[s]();
+  }
+}
+
+}  // namespace vigil::vrrp::io

@@ -1,0 +1,84 @@
+// DeadlineTable: many deadlines behind one Timer, on a manual clock.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "vrrpd/io/deadline_table.hpp"
+#include "vrrpd/tests/io_fakes.hpp"
+
+namespace vigil::vrrp::io {
+namespace {
+
+using namespace std::chrono_literals;
+
+class DeadlineTest : public ::testing::Test {
+ protected:
+  test::ManualTimers timers;
+  DeadlineTable table{timers};
+  std::vector<std::pair<int, TimePoint>> fired;
+  DeadlineTable::Slot add(int tag) {
+    return table.add([this, tag] { fired.emplace_back(tag, timers.now()); });
+  }
+};
+
+TEST_F(DeadlineTest, EachSlotFiresAtItsDeadlineInDeadlineOrder) {
+  const auto t0 = timers.now();
+  const auto a = add(1), b = add(2), c = add(3);
+  table.arm(a, t0 + 30ms);
+  table.arm(b, t0 + 10ms);
+  table.arm(c, t0 + 30ms);  // a tie: slot order
+  timers.advance(1s);
+  ASSERT_EQ(fired.size(), 3U);
+  EXPECT_EQ(fired[0], std::make_pair(2, t0 + 10ms));
+  EXPECT_EQ(fired[1], std::make_pair(1, t0 + 30ms));
+  EXPECT_EQ(fired[2], std::make_pair(3, t0 + 30ms));
+  EXPECT_FALSE(table.deadline(a));
+}
+
+// A deadline moved later on every "advert" costs no Timer call; it still fires on time when
+// the moves stop, and an earlier deadline is never late.
+TEST_F(DeadlineTest, DeadlinesMovedLaterDoNotWakeTheTimer) {
+  const auto t0 = timers.now();
+  std::vector<DeadlineTable::Slot> slots;
+  for (int i = 0; i < 100; ++i) slots.push_back(add(i));
+  for (auto s : slots) table.arm(s, t0 + 360ms);
+  const auto before = timers.arms();
+  for (int k = 1; k <= 100; ++k) {
+    timers.advance(100ms);
+    for (auto s : slots) table.arm(s, timers.now() + 360ms);
+  }
+  EXPECT_TRUE(fired.empty());
+  EXPECT_LE(timers.arms() - before, 40U);  // about one per 260 ms, for all 100 slots together
+  const auto last = timers.now();
+  table.arm(slots[7], last + 5ms);  // earlier than the wait: re-armed at once
+  timers.advance(6ms);
+  ASSERT_EQ(fired.size(), 1U);
+  EXPECT_EQ(fired[0], std::make_pair(7, last + 5ms));
+  timers.advance(1s);
+  EXPECT_EQ(fired.size(), 100U);
+  EXPECT_EQ(fired.back().second, last + 360ms);
+}
+
+// A callback that cancels or re-arms a slot due at the same wake-up keeps it from firing for
+// the old deadline; a released slot never fires.
+TEST_F(DeadlineTest, CallbacksMayCancelOrReArmOthers) {
+  const auto t0 = timers.now();
+  DeadlineTable::Slot b{}, c{}, d{};
+  const auto a = table.add([&] {
+    fired.emplace_back(1, timers.now());
+    table.cancel(b);
+    table.arm(c, timers.now() + 5ms);
+  });
+  b = add(2);
+  c = add(3);
+  d = add(4);
+  for (auto s : {a, b, c, d}) table.arm(s, t0 + 10ms);
+  table.release(d);
+  timers.advance(1s);
+  ASSERT_EQ(fired.size(), 2U);
+  EXPECT_EQ(fired[0], std::make_pair(1, t0 + 10ms));
+  EXPECT_EQ(fired[1], std::make_pair(3, t0 + 15ms));
+}
+
+}  // namespace
+}  // namespace vigil::vrrp::io

@@ -21,7 +21,7 @@ trap 'rm -rf "$bundle"; cleanup' EXIT
 "$VM_BUILD_IMAGES" || fail "build-initramfs.sh failed"
 
 set +e
-"$VM_RUN" -t 240 -s "$bundle" "$VM_REPO" sh "ipvs_glue/tests/$GUEST" "$bundle/bin/vigil"
+"$VM_RUN" -t 330 -s "$bundle" "$VM_REPO" sh "ipvs_glue/tests/$GUEST" "$bundle/bin/vigil"
 rc=$?
 set -e
 [[ $rc -eq 0 ]] || fail "the guest checks failed (exit status $rc)"

@@ -207,7 +207,7 @@ in_ns director ipvsadm -Ln --persistent-conn -t 10.0.1.100:8080 |
     fail "no persistence template / connection counts: $(in_ns director ipvsadm -Ln --persistent-conn)"
 
 # ---- read-back with live counters ---------------------------------------------------------
-# Rates move every 2 s and expiry times every second: compare a few times until a pair of
+# Rates move every 2 s and expiry times every second: compare up to 15 times until a pair of
 # reads falls between two changes.
 same_within() {  # WHAT IPVSADM_ARGS -- VIGIL_ARGS
     what=$1; shift
@@ -219,7 +219,7 @@ same_within() {  # WHAT IPVSADM_ARGS -- VIGIL_ARGS
         in_ns director "$V" ipvs show "$@" > "$T/b" 2>&1 || fail "vigil ipvs show $*"
         cmp -s "$T/a" "$T/b" && return 0
         tries=$((tries + 1))
-        [ $tries -lt 5 ] || { diff -u "$T/a" "$T/b"; fail "$what: vigil differs from ipvsadm"; }
+        [ $tries -lt 15 ] || { diff -u "$T/a" "$T/b"; fail "$what: vigil differs from ipvsadm"; }
     done
 }
 step "counters: NAT replies pass the director, DR and TUN replies do not"

@@ -418,10 +418,11 @@ def main():
     ap.add_argument("--settings", default="2:1,3:0.1,3:0.01", help="VERSION:ADVERT,...")
     ap.add_argument("--modes", default="crash,graceful")
     ap.add_argument("--json", default="")
+    ap.add_argument("--impls", default="keepalived,vigil", help="which daemons (default both)")
     opts = ap.parse_args()
     opts.work = tempfile.mkdtemp(prefix="vrrp-bench-")
     print("work dir (logs, configs): %s" % opts.work, flush=True)
-    impls = ("keepalived", "vigil")
+    impls = tuple(opts.impls.split(","))
     results = {"failover": {}, "many": {}}
     settings = []
     for s in opts.settings.split(","):

@@ -20,8 +20,7 @@ std::string_view to_string(LogLevel level) {
   return "?";
 }
 
-void ConsoleSink::write(LogLevel level, std::string_view message) {
-  const auto now = std::chrono::system_clock::now();
+void ConsoleSink::write(LogLevel level, std::string_view message, LogTime now) {
   const std::time_t secs = std::chrono::system_clock::to_time_t(now);
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
@@ -39,7 +38,8 @@ void ConsoleSink::write(LogLevel level, std::string_view message) {
 SyslogSink::SyslogSink() { ::openlog("vigil", LOG_PID | LOG_NDELAY, LOG_DAEMON); }
 SyslogSink::~SyslogSink() { ::closelog(); }
 
-void SyslogSink::write(LogLevel level, std::string_view message) {
+// syslog stamps the line itself, at the writer's time: it has no field for ours.
+void SyslogSink::write(LogLevel level, std::string_view message, LogTime) {
   int priority = LOG_DEBUG;
   switch (level) {
     case LogLevel::error: priority = LOG_ERR; break;
@@ -63,8 +63,9 @@ Logger::~Logger() {
   writer_.join();
 }
 
-void Logger::log(LogLevel level, std::string message) {
+void Logger::log(LogLevel level, std::string message, LogTime at) {
   if (!enabled(level)) return;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= settings_.capacity) {
@@ -72,9 +73,12 @@ void Logger::log(LogLevel level, std::string message) {
       ++dropped_unreported_;
       return;
     }
-    queue_.push_back(Entry{level, std::move(message)});
+    // A writer that is writing looks at the queue again before it sleeps; one asleep on an
+    // empty queue was woken already by the first line of a non-empty one.
+    wake = queue_.empty() && !writing_;
+    queue_.push_back(Entry{level, std::move(message), at});
   }
-  wake_writer_.notify_one();
+  if (wake) wake_writer_.notify_one();
 }
 
 void Logger::flush() {
@@ -101,10 +105,11 @@ void Logger::run_writer() {
     dropped_unreported_ = 0;
     writing_ = true;
     lock.unlock();
-    for (const auto& e : batch) sink_->write(e.level, e.message);
+    for (const auto& e : batch) sink_->write(e.level, e.message, e.at);
     if (dropped > 0) {
       sink_->write(LogLevel::warning,
-                   std::to_string(dropped) + " messages dropped (log queue full)");
+                   std::to_string(dropped) + " messages dropped (log queue full)",
+                   std::chrono::system_clock::now());
     }
     lock.lock();
     writing_ = false;

@@ -2,7 +2,9 @@
 // dedicated writer thread hands lines to a LogSink. A slow or stuck sink (syslog under
 // pressure, a blocked terminal) therefore never delays a timer. When the queue is full a
 // message is dropped and counted, and the writer later emits "N messages dropped".
+// A line carries the time it was logged, not the time the writer got to it.
 #pragma once
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -19,17 +21,20 @@ enum class LogLevel : std::uint8_t { error, warning, notice, info, debug };
 
 std::string_view to_string(LogLevel level);
 
+using LogTime = std::chrono::system_clock::time_point;
+
 // Where lines end up. write() runs on the writer thread only, one call at a time.
 class LogSink {
  public:
   virtual ~LogSink() = default;
-  virtual void write(LogLevel level, std::string_view message) = 0;
+  // `at`: when the line was logged.
+  virtual void write(LogLevel level, std::string_view message, LogTime at) = 0;
 };
 
 // "2024-01-31 12:00:00.123 vigil[42]: warning: message" on stderr.
 class ConsoleSink final : public LogSink {
  public:
-  void write(LogLevel level, std::string_view message) override;
+  void write(LogLevel level, std::string_view message, LogTime at) override;
 };
 
 // syslog(3) with ident "vigil", LOG_PID, facility LOG_DAEMON.
@@ -39,7 +44,7 @@ class SyslogSink final : public LogSink {
   ~SyslogSink() override;
   SyslogSink(const SyslogSink&) = delete;
   SyslogSink& operator=(const SyslogSink&) = delete;
-  void write(LogLevel level, std::string_view message) override;
+  void write(LogLevel level, std::string_view message, LogTime at) override;
 };
 
 class Logger {
@@ -58,8 +63,11 @@ class Logger {
 
   bool enabled(LogLevel level) const { return level <= settings_.max_level; }
 
-  // Never waits for the sink: at most a short critical section on the queue.
-  void log(LogLevel level, std::string message);
+  // Never waits for the sink: at most a short critical section on the queue, and a wake-up
+  // of the writer only when it sleeps on an empty queue (a burst of lines costs one).
+  void log(LogLevel level, std::string message) { log(level, std::move(message), std::chrono::system_clock::now()); }
+  // A line that a subsystem held back a moment (to the end of a loop turn), with its time.
+  void log(LogLevel level, std::string message, LogTime at);
   void error(std::string m) { log(LogLevel::error, std::move(m)); }
   void warning(std::string m) { log(LogLevel::warning, std::move(m)); }
   void notice(std::string m) { log(LogLevel::notice, std::move(m)); }
@@ -76,6 +84,7 @@ class Logger {
   struct Entry {
     LogLevel level;
     std::string message;
+    LogTime at;
   };
   void run_writer();
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "daemon/tests/test_sinks.hpp"
 
 namespace vigil::daemon {
@@ -83,6 +86,46 @@ TEST(Logger, ProducerDoesNotWaitForAStuckSink) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_EQ(log.dropped(), 10000u - 16u);
   state.open_all();
+}
+
+// A line written late (the sink was stuck) still says when it was logged.
+TEST(Logger, ALineCarriesTheTimeItWasLoggedNotWritten) {
+  SinkState state;
+  state.close_gate();
+  Logger log(std::make_unique<RecordingSink>(state));
+  log.info("first");
+  ASSERT_TRUE(state.wait_entered(1));
+  const auto before = std::chrono::system_clock::now();
+  log.info("second");
+  log.info("third");
+  const auto after = std::chrono::system_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  state.open_all();
+  log.flush();
+  ASSERT_EQ(state.snapshot().size(), 3u);
+  std::lock_guard lock(state.mutex);
+  EXPECT_LE(state.times[0], before);
+  EXPECT_GE(state.times[1], before);
+  EXPECT_LE(state.times[2], after);  // not the time of the write, 200 ms later
+  EXPECT_LE(state.times[1], state.times[2]);
+}
+
+// Lines logged while the writer is busy are all written, though only the first of a burst
+// wakes it.
+TEST(Logger, ABurstLoggedWhileTheWriterWritesIsWrittenWhole) {
+  SinkState state;
+  state.close_gate();
+  Logger log(std::make_unique<RecordingSink>(state));
+  log.info("m0");
+  ASSERT_TRUE(state.wait_entered(1));
+  for (int i = 1; i < 100; ++i) log.info(numbered("m", i));
+  state.open_all();
+  log.flush();
+  for (int i = 100; i < 200; ++i) log.info(numbered("m", i));
+  log.flush();
+  const auto lines = state.snapshot();
+  ASSERT_EQ(lines.size(), 200u);
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(lines[i], "info: " + numbered("m", i));
 }
 
 }  // namespace

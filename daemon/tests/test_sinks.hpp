@@ -15,6 +15,7 @@ struct SinkState {
   std::mutex mutex;
   std::condition_variable changed;
   std::vector<std::string> lines;
+  std::vector<LogTime> times;  // each line's `at`
   bool open{true};                     // false: write() waits until opened
   std::chrono::milliseconds delay{0};  // per write, cut short by open_all()
   bool cut_short{false};
@@ -56,7 +57,7 @@ inline std::string numbered(const char* prefix, int i) {
 class RecordingSink final : public LogSink {
  public:
   explicit RecordingSink(SinkState& state) : state_(state) {}
-  void write(LogLevel level, std::string_view message) override {
+  void write(LogLevel level, std::string_view message, LogTime at) override {
     std::unique_lock lock(state_.mutex);
     ++state_.entered;
     state_.changed.notify_all();
@@ -65,6 +66,7 @@ class RecordingSink final : public LogSink {
       state_.changed.wait_for(lock, state_.delay, [&] { return state_.cut_short; });
     }
     state_.lines.push_back(std::string(to_string(level)) + ": " + std::string(message));
+    state_.times.push_back(at);
     state_.changed.notify_all();
   }
 

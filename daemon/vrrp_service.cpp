@@ -47,7 +47,7 @@ class LogAdapter final : public vio::Log {
 
   bool enabled(vio::Severity s) const override { return log_.enabled(level(s)); }
   void write(vio::Severity s, std::string message) override {
-    pending_.emplace_back(level(s), std::move(message));
+    pending_.push_back({level(s), std::move(message), std::chrono::system_clock::now()});
     if (pending_.size() >= kMaxPending) return flush();
     if (pending_.size() == 1)
       boost::asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
@@ -56,7 +56,7 @@ class LogAdapter final : public vio::Log {
   }
   void flush() {
     auto lines = std::exchange(pending_, {});
-    for (auto& [l, m] : lines) log_.log(l, std::move(m));
+    for (auto& p : lines) log_.log(p.level, std::move(p.message), p.at);
   }
 
  private:
@@ -64,7 +64,12 @@ class LogAdapter final : public vio::Log {
   static LogLevel level(vio::Severity s) { return static_cast<LogLevel>(s); }
   Logger& log_;
   boost::asio::io_context& io_;
-  std::vector<std::pair<LogLevel, std::string>> pending_;
+  struct Pending {
+    LogLevel level;
+    std::string message;
+    LogTime at;  // when it happened, not when the loop turn ended
+  };
+  std::vector<Pending> pending_;
   std::shared_ptr<bool> alive_;
 };
 
@@ -177,7 +182,7 @@ void VrrpService::start(const conf::Config& config) {
   // lets the kernel batch wake-ups): Master_Down_Timer is what a failover waits for.
   ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 
-  if (auto nl = vio::NlVipInstaller::open()) {
+  if (auto nl = vio::NlVipInstaller::open(m.loop.context())) {
     m.vips = std::move(*nl);
   } else {
     log.error("vrrp: " + nl.error() + "; virtual addresses cannot be managed");

@@ -66,6 +66,7 @@ Instance::Instance(InstanceConfig config, Ports ports)
 }
 
 Instance::~Instance() {
+  *alive_ = false;
   for (std::size_t t = 0; t < kTimerCount; ++t) table(static_cast<TimerId>(t)).release(slots_[t]);
 }
 
@@ -248,13 +249,27 @@ void Instance::on(const RequestMaster&) {
 }
 
 // Accept_Mode false (a.accept) is enforced host-wide by vigil's nftables table (vip_filter.hpp).
+// The adds are queued: with the other instances taking over in this loop turn they go to the
+// kernel together. Routes and rules may name a VIP as their source, so they wait for it.
 void Instance::on(const AddVips&) {
-  for (const auto& v : config_.vips)
-    if (auto added = ports_.vips.add(v); !added) {
-      ++stats_.vip_errors;
-      log(Severity::warning, added.error());
-    }
+  for (const auto& v : config_.vips) {
+    ++vips_pending_;
+    ports_.vips.add_queued(v, [this, alive = std::weak_ptr<bool>(alive_)](Result<void, std::string> added) {
+      if (auto a = alive.lock(); a && *a) vip_added(added);
+    });
+  }
+  if (config_.routes.empty() && config_.rules.empty()) return;
+  ports_.vips.flush();
   add_routes();
+}
+
+void Instance::vip_added(const Result<void, std::string>& added) {
+  if (!added) {
+    ++stats_.vip_errors;
+    log(Severity::warning, added.error());
+  }
+  if (vips_pending_ > 0) --vips_pending_;
+  if (vips_pending_ == 0 && std::exchange(announce_when_added_, false)) announcer_->start();
 }
 
 // keepalived's order: addresses, routes, rules in; rules, routes, addresses out.
@@ -296,6 +311,9 @@ void Instance::remove_routes(bool stale) {
 }
 
 void Instance::on(const RemoveVips&) {
+  // Adds still queued go first (the kernel sees add, then remove), and announce nothing.
+  announce_when_added_ = false;
+  ports_.vips.flush();
   announcer_->stop();
   if (defer_release_) {
     release_pending_ = true;
@@ -311,6 +329,10 @@ void Instance::on(const RemoveVips&) {
 
 void Instance::on(const SendGratuitous& a) {
   if (a.lower_priority) return announcer_->lower_priority();
+  if (vips_pending_ > 0) {
+    announce_when_added_ = true;
+    return;
+  }
   announcer_->start();
 }
 

@@ -155,6 +155,7 @@ class Instance {
   void log(Severity s, const std::string& message);
   void add_routes();
   void remove_routes(bool stale);
+  void vip_added(const Result<void, std::string>& added);
 
   InstanceConfig config_;
   Ports ports_;
@@ -181,6 +182,12 @@ class Instance {
   bool fault_reported_{false};  // the last edge given to the Router
   bool started_{false};         // start() was called and stop() was not
   bool defer_release_{false}, release_pending_{false};
+  // VIP adds queued (VipInstaller::add_queued) and not yet done; the first gratuitous ARP
+  // round waits for them, since announcing an address the kernel does not have yet draws
+  // traffic it would drop.
+  std::size_t vips_pending_{0};
+  bool announce_when_added_{false};
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for the adds' completions
 };
 
 }  // namespace vigil::vrrp::io

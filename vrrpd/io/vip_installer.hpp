@@ -2,6 +2,7 @@
 // one speaks rtnetlink through libnl-route-3 (NlVipInstaller); tests use an in-memory fake.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -34,6 +35,16 @@ class VipInstaller {
   // are messages for the log.
   virtual Result<void, std::string> add(const Vip& vip) = 0;
   virtual Result<bool, std::string> remove(const Vip& vip) = 0;
+
+  // An add that may wait, with others, for flush(): many instances taking over at once (a
+  // thousand Backups whose Master left) then cost a few netlink round trips, not one each.
+  // `done` gets add()'s result, at the latest when flush() runs (the real installer flushes
+  // at the end of the loop turn, or sooner when enough are queued). add(), remove() and
+  // flush() send what is queued first: the kernel sees the changes in the order asked.
+  // Here: add() at once.
+  using Done = std::function<void(Result<void, std::string>)>;
+  virtual void add_queued(const Vip& vip, Done done) { done(add(vip)); }
+  virtual void flush() {}
 };
 
 }  // namespace vigil::vrrp::io

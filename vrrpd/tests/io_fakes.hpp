@@ -85,11 +85,34 @@ class ManualTimers final : public io::TimerService {
 class FakeVips final : public io::VipInstaller {
  public:
   Result<void, std::string> add(const io::Vip& v) override {
+    flush();
+    return apply(v);
+  }
+  // With `queue` set, add_queued() waits for flush() as the netlink installer's does.
+  void add_queued(const io::Vip& v, Done done) override {
+    if (!queue) return done(apply(v));
+    queued.push_back({v, std::move(done)});
+  }
+  void flush() override {
+    auto batch = std::move(queued);
+    queued.clear();
+    for (auto& [v, done] : batch) done(apply(v));
+  }
+  bool queue{false};
+  std::string fail;  // when set, adds fail with this message
+  std::vector<std::pair<io::Vip, Done>> queued;
+
+ private:
+  Result<void, std::string> apply(const io::Vip& v) {
+    if (!fail.empty()) return unexpected(fail);
     ops.push_back("add " + io::to_string(v));
     if (std::find(installed.begin(), installed.end(), v) == installed.end()) installed.push_back(v);
     return {};
   }
+
+ public:
   Result<bool, std::string> remove(const io::Vip& v) override {
+    flush();
     ops.push_back("remove " + io::to_string(v));
     const auto before = installed.size();
     std::erase(installed, v);

@@ -92,6 +92,58 @@ TEST_F(InstanceTest, StartsAsBackupAndTakesOverWhenTheMasterDownTimerFires) {
   EXPECT_EQ(arp.sent.size(), 4u);
 }
 
+// With the netlink installer the adds of a loop turn go to the kernel together: the first
+// gratuitous ARP round waits for its address to be there.
+TEST_F(InstanceTest, QueuedVipAddsAreAnnouncedOnlyOnceInstalled) {
+  vips.queue = true;
+  auto i = make();
+  i->start(true);
+  timers.advance(360ms);
+  ASSERT_EQ(i->state(), State::master);
+  EXPECT_EQ(tx.sent.size(), 1u);  // the advert does not wait
+  EXPECT_FALSE(vips.has("192.0.2.100/24"));
+  EXPECT_EQ(vips.queued.size(), 1u);
+  EXPECT_TRUE(arp.sent.empty());
+  vips.flush();
+  EXPECT_TRUE(vips.has("192.0.2.100/24"));
+  EXPECT_EQ(arp.sent.size(), 1u);
+  timers.advance(10ms);
+  EXPECT_EQ(arp.sent.size(), 2u);  // the rest of the burst as usual
+  EXPECT_EQ(i->stats().vip_errors, 0u);
+}
+
+TEST_F(InstanceTest, AQueuedAddThatFailsIsCountedAndLoggedWhenFlushed) {
+  vips.queue = true;
+  vips.fail = "add 192.0.2.100/24 dev eth0: Operation not permitted";
+  auto i = make();
+  i->start(true);
+  timers.advance(360ms);
+  ASSERT_EQ(i->state(), State::master);
+  EXPECT_EQ(i->stats().vip_errors, 0u);
+  vips.flush();
+  EXPECT_EQ(i->stats().vip_errors, 1u);
+  EXPECT_TRUE(log.contains("(VI_1) add 192.0.2.100/24 dev eth0: Operation not permitted"));
+  EXPECT_EQ(arp.sent.size(), 1u);  // as with a synchronous add that failed: announced anyway
+}
+
+// Master, then Backup again within the same loop turn: the kernel sees the add before the
+// remove, and nothing is announced.
+TEST_F(InstanceTest, SteppingDownBeforeTheFlushAddsThenRemovesAndAnnouncesNothing) {
+  vips.queue = true;
+  auto i = make();
+  i->start(true);
+  timers.advance(360ms);
+  ASSERT_EQ(i->state(), State::master);
+  i->receive(from_peer(200));
+  EXPECT_EQ(i->state(), State::backup);
+  EXPECT_THAT(vips.ops, ElementsAre("remove 192.0.2.100/24 dev eth0", "add 192.0.2.100/24 dev eth0",
+                                    "remove 192.0.2.100/24 dev eth0"));
+  EXPECT_FALSE(vips.has("192.0.2.100/24"));
+  vips.flush();
+  timers.advance(2s);
+  EXPECT_TRUE(arp.sent.empty());
+}
+
 TEST_F(InstanceTest, NotifyScriptsRunOnEachStateWithKeepalivedsArguments) {
   auto i = make();
   i->start(true);

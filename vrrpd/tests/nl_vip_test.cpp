@@ -1,0 +1,132 @@
+// NlVipInstaller against the kernel, in a network namespace of the test's own (root): queued
+// adds go out in batches and each hears its own result; the synchronous calls that follow
+// still match their acks. Each case runs in a forked child that unshares its network
+// namespace, so nothing outside it changes.
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "vrrpd/io/nl_vip_installer.hpp"
+
+namespace vigil::vrrp::io {
+namespace {
+
+Vip on_lo(const std::string& prefix, int ifindex = 1) {
+  Vip v;
+  v.address = *Prefix::parse(prefix);
+  v.ifindex = ifindex;
+  v.dev = ifindex == 1 ? "lo" : "if" + std::to_string(ifindex);
+  return v;
+}
+
+// How many IPv4 addresses on the host begin with `prefix` ("10.99.").
+int count_addresses(const std::string& prefix) {
+  ifaddrs* all = nullptr;
+  if (::getifaddrs(&all) != 0) return -1;
+  int n = 0;
+  for (auto* a = all; a; a = a->ifa_next) {
+    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET) continue;
+    char text[INET_ADDRSTRLEN];
+    ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text, sizeof text);
+    if (std::string(text).rfind(prefix, 0) == 0) ++n;
+  }
+  ::freeifaddrs(all);
+  return n;
+}
+
+// Runs `body` in a child in a new network namespace; its failures are lines on stderr and a
+// non-zero exit.
+void in_own_netns(const std::function<int()>& body) {
+  if (::geteuid() != 0) GTEST_SKIP() << "SKIPPED: needs root (a network namespace of its own)";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::unshare(CLONE_NEWNET) != 0) {
+      std::perror("unshare(CLONE_NEWNET)");
+      ::_exit(2);
+    }
+    ::_exit(body());
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "see the child's lines above";
+}
+
+#define CHECK(cond)                                                 \
+  do {                                                              \
+    if (!(cond)) {                                                  \
+      std::fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      return 1;                                                     \
+    }                                                               \
+  } while (0)
+
+TEST(NlVipInstaller, QueuedAddsGoInBatchesAndEachHearsItsResult) {
+  in_own_netns([] {
+    boost::asio::io_context io;
+    auto nl = NlVipInstaller::open(io);
+    CHECK(nl.has_value());
+    auto& vips = **nl;
+    constexpr int kN = 100;  // three full batches and a partial one
+    int ok = 0, failed = 0;
+    std::string error;
+    for (int i = 0; i < kN; ++i)
+      vips.add_queued(on_lo("10.99.0." + std::to_string(i + 1) + "/32"),
+                      [&](Result<void, std::string> r) { r ? ++ok : ++failed; });
+    // No such interface: the kernel says so, to this add alone.
+    vips.add_queued(on_lo("10.99.1.1/32", 9999), [&](Result<void, std::string> r) {
+      if (!r) error = r.error();
+    });
+    CHECK(ok == 96);  // the full batches went out as they filled
+    io.run();         // the rest: flushed by the handler the first queued add posted
+    CHECK(ok == kN);
+    CHECK(failed == 0);
+    CHECK(error == "add 10.99.1.1/32 dev if9999: No such device");
+    CHECK(count_addresses("10.99.") == kN);
+    // An address that is there already is what the caller wants.
+    bool again = false;
+    vips.add_queued(on_lo("10.99.0.1/32"), [&](Result<void, std::string> r) { again = r.has_value(); });
+    vips.flush();
+    CHECK(again);
+    // The synchronous calls after the batches: their acks still match.
+    auto removed = vips.remove(on_lo("10.99.0.1/32"));
+    CHECK(removed.has_value() && *removed);
+    CHECK(vips.add(on_lo("10.99.0.1/32")).has_value());
+    CHECK(count_addresses("10.99.") == kN);
+    return 0;
+  });
+}
+
+// add() and remove() send what is queued first: a queued add and a remove of the same address
+// reach the kernel in that order.
+TEST(NlVipInstaller, ARemoveAfterAQueuedAddFindsTheAddressThere) {
+  in_own_netns([] {
+    boost::asio::io_context io;
+    auto nl = NlVipInstaller::open(io);
+    CHECK(nl.has_value());
+    auto& vips = **nl;
+    bool added = false;
+    vips.add_queued(on_lo("10.99.2.1/32"), [&](Result<void, std::string> r) { added = r.has_value(); });
+    CHECK(!added);
+    auto removed = vips.remove(on_lo("10.99.2.1/32"));
+    CHECK(added);
+    CHECK(removed.has_value() && *removed);
+    CHECK(count_addresses("10.99.") == 0);
+    return 0;
+  });
+}
+
+}  // namespace
+}  // namespace vigil::vrrp::io

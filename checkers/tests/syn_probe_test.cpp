@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <linux/capability.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -367,6 +369,40 @@ TEST(SynProbe, ADoneMayStartTheNextProbe) {
   ASSERT_TRUE(run_until(io, [&] { return passed == 50; }));
   EXPECT_EQ(prober.in_flight(), 0u);
   EXPECT_EQ(listener.accepts(), 0);
+}
+
+// Without CAP_NET_RAW (dropped in a forked child): set_mode(syn) says why, and every probe
+// is a connect(). Exit status: 0 as expected, else the step that failed.
+int without_cap_net_raw() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct caps[2]{};
+  if (::syscall(SYS_capget, &header, caps) != 0) return 2;
+  caps[CAP_NET_RAW / 32].effective &= ~(1u << (CAP_NET_RAW % 32));
+  caps[CAP_NET_RAW / 32].permitted &= ~(1u << (CAP_NET_RAW % 32));
+  if (::syscall(SYS_capset, &header, caps) != 0) return 3;
+  asio::io_context io;
+  Listener listener(io, asio::ip::address_v4::loopback());
+  TcpProber prober(io);
+  const std::string why = prober.set_mode(TcpCheckMode::syn);
+  std::fprintf(stderr, "set_mode(syn): %s\n", why.c_str());
+  if (why.find("raw socket: Operation not permitted") == std::string::npos) return 4;
+  if (prober.half_open(Family::v4) || prober.half_open(Family::v6)) return 5;
+  Outcome r;
+  prober.start({kLoopback, listener.port()}, now() + 2s, record(r));
+  if (!run_until(io, [&] { return r.outcome.has_value(); }) || !r.outcome->ok) return 6;
+  io.run_for(50ms);
+  return listener.accepts() == 1 ? 0 : 7;
+}
+
+TEST(SynProbe, WithoutCapNetRawEveryProbeConnects) {
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(without_cap_net_raw());
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "step that failed (see without_cap_net_raw)";
 }
 
 // In a network namespace of the child's own: a veth pair, v0 with 198.51.100.2/24 and

@@ -26,10 +26,12 @@ in_ns() { ip netns exec "$NS" "$@"; }
 ticks() { awk '{ sub(/^.*\) /, ""); print $12, $13 }' "/proc/$1/stat"; }  # utime stime
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 counts() { tail -n 1 "$D/target.out"; }  # "<monotonic s> <tcp total> <http total>"
-# SYNs answered by the namespace's listeners so far (see above).
+# "<uptime s> <SYNs answered by the namespace's listeners so far>" (see above), timed on
+# its own: the target's line may be up to a second old.
 answered() {
-    in_ns cat /proc/net/snmp | awk '$1 == "Tcp:" { if (!h) { for (i = 2; i <= NF; i++) n[$i] = i; h = 1 }
-        else print $n["PassiveOpens"] + $n["AttemptFails"] }'
+    in_ns sh -c 'cut -d" " -f1 /proc/uptime; cat /proc/net/snmp' | awk 'NR == 1 { t = $1; next }
+        $1 == "Tcp:" { if (!h) { for (i = 2; i <= NF; i++) n[$i] = i; h = 1 }
+        else print t, $n["PassiveOpens"] + $n["AttemptFails"] }'
 }
 wait_file() { i=0; while [ ! -s "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; [ -s "$1" ]; }
 
@@ -72,7 +74,7 @@ while [ $run -le "$RUNS" ]; do
         echo "$t0 $t1 $c0 $c1 $a0 $a1" | awk -v who="$name" -v run="$run" -v hz="$HZ" -v w="$WINDOW" -v rss="$r" '{
             u = ($3 - $1) * 100 / hz / w; s = ($4 - $2) * 100 / hz / w; dt = $8 - $5
             printf "result %s %d %.1f %.1f %.1f %d %.0f %.0f %.0f\n", who, run, u + s, u, s, rss, ($9 - $6) / dt,
-                ($10 - $7) / dt, ($12 - $11) / dt }'
+                ($10 - $7) / dt, ($14 - $12) / ($13 - $11) }'
         kill -TERM "$main" 2>/dev/null
         i=0; while kill -0 "$main" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
         kill -9 "$main" "$pid" 2>/dev/null

@@ -172,8 +172,9 @@ struct SynProber::Impl {
       if (r.ifindex == 0) return unexpected(sys_error("SO_BINDTODEVICE"));
     }
     if (v4 || t.bindto) {
+      // A plain lookup reuses one UDP socket; one with bind_if or bindto gets its own.
       int& shared = udp[side_of(t.address.family())];
-      if (shared < 0) shared = ::socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (shared < 0 && t.bind_if.empty() && !t.bindto) shared = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
       auto src = route_source(shared, t.address, t.port, t.bind_if, t.bindto);
       if (!src) return unexpected(src.error());
       r.src = *src;

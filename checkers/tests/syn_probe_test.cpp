@@ -339,6 +339,25 @@ TEST(SynProbe, CancelledProbeNeverCallsBack) {
   EXPECT_EQ(prober.in_flight(), 0u);
 }
 
+TEST(SynProbe, DestroyedWithProbesInFlightCallsNothing) {
+  // Replies and timers still queued on the loop find the prober gone.
+  asio::io_context io;
+  Listener listener(io, asio::ip::address_v4::loopback());
+  FullListener full(io);
+  int calls = 0;
+  {
+    TcpProber prober(io);
+    NEED_HALF_OPEN(prober, Family::v4);
+    for (int i = 0; i < 3; ++i) {
+      prober.start({kLoopback, listener.port()}, now() + 200ms, [&](ProbeOutcome) { ++calls; });
+      prober.start({kLoopback, full.port}, now() + 200ms, [&](ProbeOutcome) { ++calls; });
+    }
+    EXPECT_EQ(prober.in_flight(), 6u);
+  }
+  io.run_for(400ms);
+  EXPECT_EQ(calls, 0);
+}
+
 TEST(SynProbe, TheUrgentLaneIsPolledBeforeEachResult) {
   struct Counting final : Urgent {
     void poll() override { ++polls; }

@@ -21,10 +21,16 @@
 # (Backgrounded programs are started with `ip netns exec`, which execs them: $! is theirs.)
 # Environment: TCP_N (10000) HTTP_N (2000) RUNS (3) WARMUP (5) WINDOW (10) JITTER_SECS (20)
 #              VM_TCP_N (500) VM_HTTP_N (100) VM_CPUS (1) KEEPALIVED (/usr/sbin/keepalived)
+#              VIGIL_ARGS (""): added to vigil's command line, e.g. --tcp-check=connect
+# The TCP rate: the listener's accepts ("accepts/s") count connect() probes only; a
+# half-open (SYN) probe is never accepted, so "answered/s" (the namespace's PassiveOpens +
+# AttemptFails: handshakes completed + half-open connections reset) is the rate of checks
+# the listener answered, either way. See checker_bench_run.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 vigil=$(realpath "${1:-$root/build/release/vigil}")
 what=${2:-all}
+export VIGIL_ARGS=${VIGIL_ARGS:-}
 TCP_N=${TCP_N:-10000} HTTP_N=${HTTP_N:-2000} RUNS=${RUNS:-3} WARMUP=${WARMUP:-5} WINDOW=${WINDOW:-10}
 JITTER_SECS=${JITTER_SECS:-20} VM_TCP_N=${VM_TCP_N:-500} VM_HTTP_N=${VM_HTTP_N:-100} VM_CPUS=${VM_CPUS:-1}
 KEEPALIVED=${KEEPALIVED:-/usr/sbin/keepalived}
@@ -72,26 +78,27 @@ EOF
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-# summary FILE WHO: "cpu_pct user_pct sys_pct rss_kib tcp/s http/s", medians over the runs.
+# summary FILE WHO: "cpu_pct user_pct sys_pct rss_kib tcp/s http/s answered/s", medians over the runs.
 summary() {
   local f=$1 who=$2 col out=""
-  for col in 4 5 6 7 8 9; do out+="$(awk -v w="$who" -v c=$col '$1 == "result" && $2 == w { print $c }' "$f" | median) "; done
+  for col in 4 5 6 7 8 9 10; do out+="$(awk -v w="$who" -v c=$col '$1 == "result" && $2 == w { print $c }' "$f" | median) "; done
   echo "$out"
 }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 host_bench() {
-  echo "== host: vigil -C -n (in-memory IPVS), $RUNS runs, ${WARMUP} s warm-up, ${WINDOW} s window; load before: $(load)"
+  echo "== host: vigil -C -n $VIGIL_ARGS (in-memory IPVS), $RUNS runs, ${WARMUP} s warm-up, ${WINDOW} s window; load before: $(load)"
   local kind n_tcp n_http
   for kind in tcp http; do
     if [[ $kind == tcp ]]; then n_tcp=$TCP_N n_http=0; else n_tcp=0 n_http=$HTTP_N; fi
     gen "$n_tcp" "$n_http" "$tmp/$kind.conf"
     sh "$root/bench/checker_bench_run.sh" "$tmp/check_target" "$tmp" "$RUNS" "$WARMUP" "$WINDOW" "$tmp/$kind.conf" \
       "vigil:$vigil" | tee "$tmp/host-$kind.out"
-    read -r cpu usr sys rss rtcp rhttp < <(summary "$tmp/host-$kind.out" vigil)
-    local rate=$rtcp; [[ $kind == http ]] && rate=$rhttp
-    printf 'host %-4s %5d checks: vigil -C cpu %s %% of one core (user %s, sys %s), RSS %s KiB, %s checks/s seen; %s us CPU per check (load after: %s)\n' \
-      "$kind" "$((n_tcp + n_http))" "$cpu" "$usr" "$sys" "$rss" "$rate" \
+    read -r cpu usr sys rss rtcp rhttp rans < <(summary "$tmp/host-$kind.out" vigil)
+    local rate=$rans seen="$rtcp accepts/s, $rans answered/s"
+    [[ $kind == http ]] && rate=$rhttp seen="$rhttp answers/s"
+    printf 'host %-4s %5d checks: vigil -C cpu %s %% of one core (user %s, sys %s), RSS %s KiB, checks/s seen: %s; %s us CPU per check (load after: %s)\n' \
+      "$kind" "$((n_tcp + n_http))" "$cpu" "$usr" "$sys" "$rss" "$seen" \
       "$(awk -v c="$cpu" -v r="$rate" 'BEGIN { printf "%.1f", (r > 0 ? c * 1e4 / r : 0) }')" "$(load)"
   done
 }
@@ -113,7 +120,8 @@ jitter_bench() {
     # does), to tell the loop's own latency from waiting for a CPU on a busy machine.
     rt=(); [[ $label == loaded-rt ]] && rt=(chrt -r 10)
     gen "$n_tcp" "$n_http" "$tmp/jit-$label.conf" vrrp
-    ip netns exec chkjit-a "${rt[@]}" "$vigil" -n -f "$tmp/jit-$label.conf" -p "$tmp/jit.pid" > "$tmp/jit-$label.log" 2>&1 &
+    # shellcheck disable=SC2086 # VIGIL_ARGS: words
+    ip netns exec chkjit-a "${rt[@]}" "$vigil" -n $VIGIL_ARGS -f "$tmp/jit-$label.conf" -p "$tmp/jit.pid" > "$tmp/jit-$label.log" 2>&1 &
     pid=$!
     sleep "$WARMUP"
     local t0 t1
@@ -143,6 +151,7 @@ vm_bench() {
 modprobe ip_vs && modprobe ip_vs_rr || exit 1
 echo "guest: kernel \$(uname -r), \$(grep -c ^processor /proc/cpuinfo) vCPU"
 mkdir -p /tmp/cb
+export VIGIL_ARGS='$VIGIL_ARGS'
 for kind in tcp http; do
   sh "$root/bench/checker_bench_run.sh" "$tmp/bundle/bin/check_target" /tmp/cb "$RUNS" "$WARMUP" "$WINDOW" \
     "$tmp/vm-\$kind.conf" "vigil:$tmp/bundle/bin/vigil" "keepalived:$tmp/bundle/bin/keepalived" |
@@ -150,15 +159,15 @@ for kind in tcp http; do
 done
 EOF
   "$VM_RUN" -t 1800 -m 1024 -c "$VM_CPUS" -s "$tmp" "$root" sh "$tmp/vm_guest.sh" | tee "$tmp/vm.out"
-  local kind vc vu vs vr vt vh kc ku ks kr kt kh
+  local kind vc vu vs vr vt vh va kc ku ks kr kt kh ka
   for kind in tcp http; do
     sed -n "s/^result-$kind /result /p" "$tmp/vm.out" > "$tmp/vm-$kind.out"
-    read -r vc vu vs vr vt vh < <(summary "$tmp/vm-$kind.out" vigil)
-    read -r kc ku ks kr kt kh < <(summary "$tmp/vm-$kind.out" keepalived)
-    printf 'vm %-4s vigil -C      cpu %5s %% (user %s, sys %s), RSS %s KiB, %s TCP/s + %s HTTP/s seen\n' \
-      "$kind" "$vc" "$vu" "$vs" "$vr" "$vt" "$vh"
-    printf 'vm %-4s keepalived -C cpu %5s %% (user %s, sys %s), RSS %s KiB, %s TCP/s + %s HTTP/s seen (checker child)\n' \
-      "$kind" "$kc" "$ku" "$ks" "$kr" "$kt" "$kh"
+    read -r vc vu vs vr vt vh va < <(summary "$tmp/vm-$kind.out" vigil)
+    read -r kc ku ks kr kt kh ka < <(summary "$tmp/vm-$kind.out" keepalived)
+    printf 'vm %-4s vigil -C      cpu %5s %% (user %s, sys %s), RSS %s KiB, %s TCP accepts/s + %s HTTP/s seen, %s answered/s\n' \
+      "$kind" "$vc" "$vu" "$vs" "$vr" "$vt" "$vh" "$va"
+    printf 'vm %-4s keepalived -C cpu %5s %% (user %s, sys %s), RSS %s KiB, %s TCP accepts/s + %s HTTP/s seen, %s answered/s (checker child)\n' \
+      "$kind" "$kc" "$ku" "$ks" "$kr" "$kt" "$kh" "$ka"
     printf 'vm %-4s vigil/keepalived: cpu %s, user cpu %s, RSS %s\n' "$kind" \
       "$(awk -v a="$vc" -v b="$kc" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" \
       "$(awk -v a="$vu" -v b="$ku" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" \

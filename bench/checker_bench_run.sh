@@ -6,12 +6,18 @@
 # `TARGET serve 8001 8002` (bench/check_target.cpp), then RUNS rounds; in each round every
 # WHO in turn ("vigil:PATH" = `vigil -C -n -f CONF`, "keepalived:PATH" = `keepalived -C -n
 # -f CONF`, its checker child measured) runs WARMUP s, then is measured over WINDOW s:
-#   result WHO RUN cpu_pct user_pct sys_pct RSS_KiB tcp_per_s http_per_s
+#   result WHO RUN cpu_pct user_pct sys_pct RSS_KiB tcp_per_s http_per_s answered_per_s
 # cpu_pct is (utime + stime) over the window / WINDOW (100 = one core); the rates are what
-# the listeners saw in the window. Scratch files in DIR.
+# the listeners saw in the window: tcp_per_s counts the TCP listener's accepts, which a
+# half-open (SYN) probe never makes, so answered_per_s counts, from the namespace's own TCP
+# MIB (/proc/net/snmp), the SYNs the listeners answered: PassiveOpens (handshakes completed,
+# connect() probes and HTTP_GETs) + AttemptFails (half-open connections reset, SYN probes;
+# also connects refused, of which this bench has none). VIGIL_ARGS (environment) are added
+# to vigil's command line (e.g. --tcp-check=connect). Scratch files in DIR.
 set -u
 TARGET=${1:?}; D=${2:?}; RUNS=${3:?}; WARMUP=${4:?}; WINDOW=${5:?}; CONF=${6:?}
 shift 6
+VIGIL_ARGS=${VIGIL_ARGS:-}
 NS=chkbench$$
 HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
@@ -20,6 +26,13 @@ in_ns() { ip netns exec "$NS" "$@"; }
 ticks() { awk '{ sub(/^.*\) /, ""); print $12, $13 }' "/proc/$1/stat"; }  # utime stime
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 counts() { tail -n 1 "$D/target.out"; }  # "<monotonic s> <tcp total> <http total>"
+# "<uptime s> <SYNs answered by the namespace's listeners so far>" (see above), timed on
+# its own: the target's line may be up to a second old.
+answered() {
+    in_ns sh -c 'cut -d" " -f1 /proc/uptime; cat /proc/net/snmp' | awk 'NR == 1 { t = $1; next }
+        $1 == "Tcp:" { if (!h) { for (i = 2; i <= NF; i++) n[$i] = i; h = 1 }
+        else print t, $n["PassiveOpens"] + $n["AttemptFails"] }'
+}
 wait_file() { i=0; while [ ! -s "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; [ -s "$1" ]; }
 
 cleanup() {
@@ -42,7 +55,8 @@ while [ $run -le "$RUNS" ]; do
         rm -f "$D/$name.pid" "$D/$name.cpid" "$D/$name.vpid"
         case $name in
             vigil)
-                ip netns exec "$NS" "$bin" -C -n -f "$CONF" -p "$D/vigil.pid" > "$D/vigil.log" 2>&1 &
+                # shellcheck disable=SC2086 # VIGIL_ARGS: words
+                ip netns exec "$NS" "$bin" -C -n $VIGIL_ARGS -f "$CONF" -p "$D/vigil.pid" > "$D/vigil.log" 2>&1 &
                 pid=$!; main=$pid ;;
             keepalived)
                 ip netns exec "$NS" "$bin" -C -n -f "$CONF" -p "$D/keepalived.pid" -c "$D/keepalived.cpid" \
@@ -54,12 +68,13 @@ while [ $run -le "$RUNS" ]; do
         esac
         sleep "$WARMUP"
         kill -0 "$pid" 2>/dev/null || fail "$name exited during warm-up: $(tail -n 5 "$D/$name.log")"
-        t0=$(ticks "$pid"); c0=$(counts)
+        t0=$(ticks "$pid"); c0=$(counts); a0=$(answered)
         sleep "$WINDOW"
-        t1=$(ticks "$pid"); c1=$(counts); r=$(rss "$pid")
-        echo "$t0 $t1 $c0 $c1" | awk -v who="$name" -v run="$run" -v hz="$HZ" -v w="$WINDOW" -v rss="$r" '{
+        t1=$(ticks "$pid"); c1=$(counts); a1=$(answered); r=$(rss "$pid")
+        echo "$t0 $t1 $c0 $c1 $a0 $a1" | awk -v who="$name" -v run="$run" -v hz="$HZ" -v w="$WINDOW" -v rss="$r" '{
             u = ($3 - $1) * 100 / hz / w; s = ($4 - $2) * 100 / hz / w; dt = $8 - $5
-            printf "result %s %d %.1f %.1f %.1f %d %.0f %.0f\n", who, run, u + s, u, s, rss, ($9 - $6) / dt, ($10 - $7) / dt }'
+            printf "result %s %d %.1f %.1f %.1f %d %.0f %.0f %.0f\n", who, run, u + s, u, s, rss, ($9 - $6) / dt,
+                ($10 - $7) / dt, ($14 - $12) / ($13 - $11) }'
         kill -TERM "$main" 2>/dev/null
         i=0; while kill -0 "$main" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
         kill -9 "$main" "$pid" 2>/dev/null

@@ -11,6 +11,7 @@
 #include "checkers/io/http_probe.hpp"
 #include "checkers/io/misc_runner.hpp"
 #include "checkers/io/prober.hpp"
+#include "checkers/io/tcp_probe.hpp"
 #include "ipvs_glue/io/async_netlink_ipvs.hpp"
 #include "ipvs_glue/io/fake_ipvs.hpp"
 #include "ipvs_glue/io/netlink_ipvs.hpp"
@@ -118,6 +119,7 @@ struct CheckerService::Impl {
   std::map<std::pair<std::string, std::string>, Result<proc::Credentials, std::string>> users;
   std::unique_ptr<cio::CheckerDriver> driver;
   Urgent* urgent{nullptr};
+  cio::TcpCheckMode tcp_mode{cio::TcpCheckMode::syn};
   // The table is kept by the ReconcileService on the loop (async netlink client, or the
   // fake behind PostedIpvs); `port` is the blocking view of the same kernel (or the same
   // fake), used only by stop(), when the loop is about to end.
@@ -304,7 +306,9 @@ struct CheckerService::Impl {
   }
 };
 
-CheckerService::CheckerService(Loop& loop) : impl_(std::make_unique<Impl>(loop)) {}
+CheckerService::CheckerService(Loop& loop, bool tcp_half_open) : impl_(std::make_unique<Impl>(loop)) {
+  impl_->tcp_mode = tcp_half_open ? cio::TcpCheckMode::syn : cio::TcpCheckMode::connect;
+}
 
 CheckerService::~CheckerService() = default;
 
@@ -314,6 +318,7 @@ void CheckerService::start(const conf::Config& config) {
   m.open_port();
   m.index(config);
   m.prober.set_tls(cio::tls_settings(config));
+  m.prober.set_tcp_mode(m.tcp_mode);
   if (config.global.script_user.is_set())
     m.prober.set_script_user(*config.global.script_user,
                              config.global.script_group.is_set() ? *config.global.script_group : std::string());

@@ -28,7 +28,9 @@ namespace vigil::daemon {
 
 class CheckerService {
  public:
-  explicit CheckerService(Loop& loop);
+  // tcp_half_open: TCP_CHECKs by half-open SYN probes where the raw sockets can be opened
+  // (--tcp-check=syn), else by connect().
+  explicit CheckerService(Loop& loop, bool tcp_half_open = true);
   ~CheckerService();
   CheckerService(const CheckerService&) = delete;
   CheckerService& operator=(const CheckerService&) = delete;

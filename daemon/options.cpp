@@ -29,6 +29,13 @@ po::options_description describe(Options& o) {
      "configuration id for @ID lines (default: the short host name)")
     ("pid,p", po::value(&o.pid_file)->value_name("FILE"),
      "pid file (default /run/vigil.pid)")
+    ("tcp-check", po::value<std::string>()->value_name("syn|connect")
+       ->notifier([&o](const std::string& v) {
+         if (v != "syn" && v != "connect")
+           throw po::error("--tcp-check takes syn or connect, not '" + v + "'");
+         o.tcp_check_syn = v == "syn";
+       }),
+     "TCP_CHECK by a half-open SYN probe (default) or a full connect()")
     ("genhash", po::value(&o.genhash_url)->value_name("URL"),
      "print the MD5 digest of URL's body for HTTP_GET's digest, and exit")
     ("virtualhost", po::value(&o.genhash_virtualhost)->value_name("NAME"),

@@ -24,6 +24,9 @@ struct Options {
   bool log_detail{false};                       // -D, --log-detail
   bool version{false};                          // -v, --version
   bool help{false};                             // -h, --help
+  // --tcp-check=syn|connect: TCP_CHECK by a half-open SYN probe (raw sockets; connect()
+  // without CAP_NET_RAW) or by a full connect(), as keepalived.
+  bool tcp_check_syn{true};
   // `vigil --genhash URL [--virtualhost NAME] [--ssl]`: keepalived's genhash (genhash.hpp).
   std::string genhash_url;                      // --genhash
   std::string genhash_virtualhost;              // --virtualhost

@@ -52,7 +52,7 @@ class Daemon {
     // Without -C, a configuration with no virtual_server does not start them (nor IPVS).
     const bool checkers_wanted = options_.check_only || !config_.config->virtual_servers.empty();
     if (options_.run_check() && checkers_wanted && loop_) {
-      checker_ = std::make_unique<CheckerService>(*loop_);
+      checker_ = std::make_unique<CheckerService>(*loop_, options_.tcp_check_syn);
       checker_->start(*config_.config);
       if (bfd_) bfd_->subscribe([c = checker_.get()](const std::string& name, bool up) { c->on_bfd(name, up); });
     }

@@ -71,6 +71,23 @@ void AsioProber::set_urgent(Urgent* urgent) {
   impl_->http.set_urgent(urgent);
 }
 
+void AsioProber::set_tcp_mode(TcpCheckMode mode) {
+  Impl& m = *impl_;
+  const std::string why = m.tcp.set_mode(mode);
+  if (mode == TcpCheckMode::connect) {
+    m.log.write(Severity::info, "TCP_CHECK: full connect() probes (--tcp-check=connect)");
+    return;
+  }
+  const bool v4 = m.tcp.half_open(Family::v4), v6 = m.tcp.half_open(Family::v6);
+  if (!v4 && !v6)
+    m.log.write(Severity::warning, "TCP_CHECK: half-open probes unavailable (" + why + "): connect() is used");
+  else if (!why.empty())
+    m.log.write(Severity::warning, "TCP_CHECK: half-open (SYN) probes for " + std::string(v4 ? "IPv4" : "IPv6") +
+                                       " only (" + why + "): connect() for the other family");
+  else
+    m.log.write(Severity::info, "TCP_CHECK: half-open (SYN) probes");
+}
+
 void AsioProber::set_script_user(std::string user, std::string group) {
   impl_->script_user = std::move(user);
   impl_->script_group = std::move(group);

@@ -37,6 +37,7 @@ class Prober {
 };
 
 struct TlsSettings;
+enum class TcpCheckMode : std::uint8_t;
 
 // TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, SMTP_CHECK, DNS_CHECK, UDP_CHECK and PING_CHECK
 // on one io_context. FILE_CHECK and BFD_CHECK are passive (never probed: their watchers
@@ -57,6 +58,10 @@ class AsioProber final : public Prober {
   void set_script_user(std::string user, std::string group);
   // Polled between the items of the TCP and HTTP probes' bursts (base/urgent.hpp).
   void set_urgent(Urgent* urgent);
+  // TCP_CHECK by half-open probes (syn) or connect() (the default here; the daemon's
+  // default is syn). Logs what it could not do: without CAP_NET_RAW (or for a family whose
+  // raw socket fails) connect() is used.
+  void set_tcp_mode(TcpCheckMode mode);
 
  private:
   struct Impl;

@@ -14,6 +14,7 @@
 #include "base/sockaddr.hpp"
 #include "checkers/io/asio_time.hpp"
 #include "checkers/io/sockets.hpp"
+#include "checkers/io/syn_probe.hpp"
 
 namespace vigil::checkers::io {
 namespace asio = boost::asio;
@@ -79,6 +80,37 @@ struct TcpProber::Pending {
   ProbeDone done;
 };
 
+TcpProber::TcpProber(asio::io_context& io) : io_(io) {}
+
+std::size_t TcpProber::in_flight() const {
+  return pending_.size() + ready_.size() + (syn_ ? syn_->in_flight() : 0);
+}
+
+std::string TcpProber::set_mode(TcpCheckMode mode) {
+  if (mode == TcpCheckMode::connect) {
+    syn_.reset();  // its probes in flight are dropped with it: only at start-up
+    return {};
+  }
+  if (syn_) return {};
+  auto opened = SynProber::open(io_);
+  if (!opened) return opened.error();
+  syn_ = std::move(*opened);
+  syn_->set_urgent(urgent_);
+  std::string why;
+  for (const Family f : {Family::v4, Family::v6}) {
+    if (syn_->unavailable(f).empty()) continue;
+    why += std::string(why.empty() ? "" : "; ") + (f == Family::v4 ? "IPv4: " : "IPv6: ") + syn_->unavailable(f);
+  }
+  return why;
+}
+
+bool TcpProber::half_open(Family family) const { return syn_ && syn_->unavailable(family).empty(); }
+
+void TcpProber::set_urgent(Urgent* urgent) {
+  urgent_ = urgent;
+  if (syn_) syn_->set_urgent(urgent);
+}
+
 TcpProber::~TcpProber() {
   for (auto& pool : pool_)
     for (int fd : pool) ::close(fd);
@@ -92,6 +124,14 @@ TcpProber::~TcpProber() {
 
 std::uint64_t TcpProber::start(const TcpTarget& target, TimePoint deadline, ProbeDone done) {
   const std::uint64_t token = next_token_++;
+  if (syn_ && syn_->eligible(target)) {
+    ProbeOutcome failure;
+    switch (syn_->start(token, target, deadline, done, failure)) {
+      case SynProber::Started::probing: return token;
+      case SynProber::Started::failed: deliver(token, std::move(done), std::move(failure)); return token;
+      case SynProber::Started::declined: break;  // every source port busy for it: connect()
+    }
+  }
   std::string err;
   const bool pooled = plain(target);
   auto& pool = pool_[target.address.is_v4() ? 0 : 1];
@@ -186,6 +226,7 @@ void TcpProber::finish(std::uint64_t token, ProbeOutcome outcome) {
 }
 
 void TcpProber::cancel(std::uint64_t token) {
+  if (syn_) syn_->cancel(token);
   for (auto& r : ready_)
     if (r.token == token) r.done = nullptr;
   auto it = pending_.find(token);

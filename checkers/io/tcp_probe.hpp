@@ -9,6 +9,11 @@
 // source, device or mark of its own takes its socket from a small pool and gives it back
 // disconnected (connect() to AF_UNSPEC, which resets the connection): no socket() and no
 // close() per check.
+//
+// By default (set_mode(TcpCheckMode::syn), the daemon's --tcp-check=syn) a probe without
+// fwmark or bind_port is a half-open SYN probe instead (syn_probe.hpp): same verdicts, no
+// socket and no connection per check. Without CAP_NET_RAW, or for a family whose raw
+// socket cannot be opened, connect() is used.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -34,12 +39,19 @@ struct TcpTarget {
   std::string bind_if;
 };
 
+enum class TcpCheckMode : std::uint8_t {
+  syn,      // a half-open probe where possible (syn_probe.hpp)
+  connect,  // a full non-blocking connect(), reset at once
+};
+
+class SynProber;
+
 // From a checker's resolved settings (connect_ip/connect_port default to the real server).
 TcpTarget tcp_target(const conf::CheckCommon& check);
 
 class TcpProber {
  public:
-  explicit TcpProber(boost::asio::io_context& io) : io_(io) {}
+  explicit TcpProber(boost::asio::io_context& io);
   ~TcpProber();
   TcpProber(const TcpProber&) = delete;
   TcpProber& operator=(const TcpProber&) = delete;
@@ -48,8 +60,14 @@ class TcpProber {
   std::uint64_t start(const TcpTarget& target, TimePoint deadline, ProbeDone done);
   void cancel(std::uint64_t token);
   // Polled between the results one handler delivers (base/urgent.hpp); none when null.
-  void set_urgent(Urgent* urgent) { urgent_ = urgent; }
-  std::size_t in_flight() const { return pending_.size() + ready_.size(); }
+  void set_urgent(Urgent* urgent);
+  std::size_t in_flight() const;
+  // connect() (the default) or half-open probes. For syn: "" when both families can be
+  // probed half-open, else why not, per family ("IPv4: raw socket: Operation not
+  // permitted; ..."); those use connect(). Probes already running are not affected.
+  std::string set_mode(TcpCheckMode mode);
+  // Whether probes of `family` are half-open now.
+  bool half_open(Family family) const;
 
  private:
   struct Pending;  // a connect in progress
@@ -68,6 +86,7 @@ class TcpProber {
   std::uint64_t next_token_{1};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   Urgent* urgent_{nullptr};
+  std::unique_ptr<SynProber> syn_;  // null: connect() for everything
 };
 
 }  // namespace vigil::checkers::io

@@ -92,6 +92,17 @@ TEST(Options, SubsystemSelection) {
   EXPECT_TRUE(parse({"-P", "-C"})->run_check());
 }
 
+TEST(Options, TcpCheckMechanism) {
+  EXPECT_TRUE(parse({})->tcp_check_syn);  // half-open by default
+  EXPECT_TRUE(parse({"--tcp-check=syn"})->tcp_check_syn);
+  EXPECT_FALSE(parse({"--tcp-check=connect"})->tcp_check_syn);
+  EXPECT_FALSE(parse({"--tcp-check", "connect"})->tcp_check_syn);
+  const auto bad = parse({"--tcp-check=rst"});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("syn or connect"), std::string::npos) << bad.error();
+  EXPECT_FALSE(parse({"--tcp-check"}));
+}
+
 TEST(Options, UnknownOptionIsAnError) {
   const auto o = parse({"--frobnicate"});
   ASSERT_FALSE(o);
@@ -116,7 +127,7 @@ TEST(Options, UsageListsEveryFlag) {
   const std::string usage = usage_text();
   for (const char* flag :
        {"--use-file", "--config-test", "--dump-config", "--vrrp", "--check", "--dont-fork",
-        "--log-console", "--log-detail", "--config-id", "--pid", "--version", "--help"}) {
+        "--log-console", "--log-detail", "--config-id", "--pid", "--tcp-check", "--version", "--help"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
   }
 }

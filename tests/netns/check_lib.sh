@@ -51,10 +51,12 @@ wait_for 5 bash -c "! ip -n $dir_ns addr | grep -q tentative && ! ip -n $srv_ns 
 in_dir() { ip netns exec "$dir_ns" "$@"; }
 in_srv() { ip netns exec "$srv_ns" "$@"; }
 
-# start_vigil CONFIG_FILE: vigil -C in the director namespace, logging to $log.
+# start_vigil CONFIG_FILE [OPTION...]: vigil -C in the director namespace, logging to $log.
 start_vigil() {
+  local conf=$1
+  shift
   # ip netns exec execs the command: $! is vigil itself (a shell function would be a subshell)
-  ip netns exec "$dir_ns" "$vigil" -C -n -l ${VIGIL_DEBUG:+-D} -f "$1" -p "$tmp/vigil.pid" >"$log" 2>&1 &
+  ip netns exec "$dir_ns" "$vigil" -C -n -l ${VIGIL_DEBUG:+-D} "$@" -f "$conf" -p "$tmp/vigil.pid" >"$log" 2>&1 &
   vigil_pid=$!
   track_pid "$vigil_pid"
   wait_for 10 grep -q "checkers: " "$log" || { cat "$log"; fail "vigil -C did not start"; }

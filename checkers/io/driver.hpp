@@ -28,7 +28,7 @@ namespace vigil::checkers::io {
 class CheckerDriver {
  public:
   // Timer resolution: probes start up to this much after their due time.
-  static constexpr Duration kTick = std::chrono::milliseconds(1);
+  static constexpr Duration kTick = std::chrono::milliseconds(4);
   // Checker timers handled per loop turn; the rest wait for the next turn (the wheel's timer,
   // re-armed in the past, completes through the reactor after what is already queued).
   static constexpr std::size_t kMaxPerTurn = 16;
@@ -90,7 +90,7 @@ class CheckerDriver {
   std::vector<Slot> slots_;
   // Checker timers, coalesced: due times are rounded up to kTick and kept in a min-heap;
   // one Asio timer waits for the earliest. 10,000 checkers at delay_loop 1 s wake the loop
-  // ~1,000 times a second instead of 10,000 (and re-arm its timerfd as often). An entry
+  // ~250 times a second instead of 10,000 (and re-arm its timerfd as often). An entry
   // whose tick is no longer its slot's `due` is stale (re-armed since) and skipped.
   std::priority_queue<Due, std::vector<Due>, std::greater<>> wheel_;
   std::unique_ptr<boost::asio::steady_timer> wheel_timer_;

@@ -46,7 +46,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --preset asan-ubsan -j"$jobs" | tail -n 4
 
 step "fuzzing ${fuzz_seconds}s per target"
-for target in fuzz_conf fuzz_advert fuzz_genl fuzz_bfd; do
+for target in fuzz_conf fuzz_advert fuzz_genl fuzz_bfd fuzz_tcp_syn; do
   tests/fuzz/run_fuzz.sh "$target" "$fuzz_seconds"
 done
 

@@ -2,13 +2,10 @@
 
 #include <chrono>
 
+#include "base/overloaded.hpp"
+
 namespace vigil::checkers {
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
 
 std::string at(TimePoint t) {
   return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count()) + "us";

@@ -2,15 +2,12 @@
 
 #include <algorithm>
 
+#include "base/overloaded.hpp"
+
 namespace vigil::checkers {
 namespace {
 
 long long clamp_weight(long long w) { return std::clamp(w, 0LL, kMaxWeight); }
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
 
 }  // namespace
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the fuzz preset (clang 16, libFuzzer, ASan+UBSan) and runs one fuzz target.
-#   tests/fuzz/run_fuzz.sh TARGET SECONDS      e.g. fuzz_conf 300, fuzz_advert 30, fuzz_bfd 30
+#   tests/fuzz/run_fuzz.sh TARGET SECONDS      e.g. fuzz_conf 300, fuzz_advert 30, fuzz_bfd 30, fuzz_tcp_syn 30
 # Seeds: Debian's keepalived samples, the repo's example and malformed corpus (fuzz_conf),
 # or the target's corpus directory. Exits non-zero on a crash (the reproducer is kept in
 # build/fuzz/artifacts/).
@@ -30,6 +30,12 @@ case $target in
     # Start, then a valid Down packet from a peer (opcode 4 = a packet follows).
     printf '\x00\x04\x20\x40\x03\x18\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\xc3\x50\x00\x00\xc3\x50\x00\x00\x00\x00' \
       >"$corpus/start-down"
+    ;;
+  fuzz_tcp_syn)
+    # An IPv4 SYN-ACK from 127.0.0.1:8001 to port 40000 (IP header, then TCP), and its TCP part.
+    printf '\x45\x00\x00\x28\x00\x00\x40\x00\x40\x06\x00\x00\x7f\x00\x00\x01\x7f\x00\x00\x01\x1f\x41\x9c\x40\x00\x00\x00\x01\x12\x34\x56\x79\x50\x12\xff\xff\x00\x00\x00\x00' \
+      >"$corpus/synack-v4"
+    tail -c 20 "$corpus/synack-v4" >"$corpus/synack-tcp"
     ;;
 esac
 sym=$(command -v llvm-symbolizer-16 || command -v llvm-symbolizer || true)

@@ -141,31 +141,8 @@ int send_segment(int fd, Family family, const SockAddr& to, std::span<const std:
   m.msg_namelen = to.length;
   m.msg_iov = &iov;
   m.msg_iovlen = 1;
-  alignas(cmsghdr) std::byte control[CMSG_SPACE(sizeof(in6_pktinfo))]{};
-  if (src || ifindex != 0) {
-    m.msg_control = control;
-    if (family == Family::v4) {
-      in_pktinfo info{};
-      info.ipi_ifindex = ifindex;
-      if (src) info.ipi_spec_dst = to_in_addr(*src);
-      m.msg_controllen = CMSG_SPACE(sizeof info);
-      cmsghdr* c = CMSG_FIRSTHDR(&m);
-      c->cmsg_level = IPPROTO_IP;
-      c->cmsg_type = IP_PKTINFO;
-      c->cmsg_len = CMSG_LEN(sizeof info);
-      std::memcpy(CMSG_DATA(c), &info, sizeof info);
-    } else {
-      in6_pktinfo info{};
-      info.ipi6_ifindex = static_cast<unsigned>(ifindex);
-      if (src) info.ipi6_addr = to_in6_addr(*src);
-      m.msg_controllen = CMSG_SPACE(sizeof info);
-      cmsghdr* c = CMSG_FIRSTHDR(&m);
-      c->cmsg_level = IPPROTO_IPV6;
-      c->cmsg_type = IPV6_PKTINFO;
-      c->cmsg_len = CMSG_LEN(sizeof info);
-      std::memcpy(CMSG_DATA(c), &info, sizeof info);
-    }
-  }
+  PktinfoControl control{};
+  if (src || ifindex != 0) set_pktinfo(m, control, family, ifindex, src);
   return ::sendmsg(fd, &m, MSG_DONTWAIT) < 0 ? errno : 0;
 }
 

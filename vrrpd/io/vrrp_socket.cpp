@@ -280,10 +280,7 @@ void VrrpSocket::flush() {
     const std::size_t n = std::min<std::size_t>(kBatch, queue_.size() - done);
     std::array<mmsghdr, kBatch> msgs{};
     std::array<iovec, kBatch> iovs{};
-    struct alignas(cmsghdr) Control {
-      std::byte bytes[CMSG_SPACE(sizeof(in6_pktinfo))];
-    };
-    std::array<Control, kBatch> controls{};
+    std::array<PktinfoControl, kBatch> controls{};
     for (std::size_t i = 0; i < n; ++i) {
       auto& o = queue_[done + i];
       iovs[i] = {o.message.data(), o.message.size()};
@@ -292,27 +289,7 @@ void VrrpSocket::flush() {
       msg.msg_namelen = o.to.length;
       msg.msg_iov = &iovs[i];
       msg.msg_iovlen = 1;
-      msg.msg_control = controls[i].bytes;
-      cmsghdr* c = reinterpret_cast<cmsghdr*>(controls[i].bytes);
-      if (config_.family == Family::v4) {
-        in_pktinfo info{};
-        info.ipi_ifindex = config_.ifindex;
-        info.ipi_spec_dst = to_in_addr(o.src);
-        msg.msg_controllen = CMSG_SPACE(sizeof info);
-        c->cmsg_level = IPPROTO_IP;
-        c->cmsg_type = IP_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof info);
-        std::memcpy(CMSG_DATA(c), &info, sizeof info);
-      } else {
-        in6_pktinfo info{};
-        info.ipi6_ifindex = static_cast<unsigned>(config_.ifindex);
-        info.ipi6_addr = to_in6_addr(o.src);
-        msg.msg_controllen = CMSG_SPACE(sizeof info);
-        c->cmsg_level = IPPROTO_IPV6;
-        c->cmsg_type = IPV6_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof info);
-        std::memcpy(CMSG_DATA(c), &info, sizeof info);
-      }
+      set_pktinfo(msg, controls[i], config_.family, config_.ifindex, o.src);
     }
     const int sent = ::sendmmsg(fd_.native_handle(), msgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
     if (sent < 0 && errno == EINTR) continue;

@@ -142,6 +142,7 @@ void NlVipInstaller::flush() {
     left = 0;
   }
   alignas(nlmsghdr) std::uint8_t buf[16384];
+  const std::uint32_t first = batch.front().seq;  // the batch's sequence numbers run on from it
   while (left > 0) {
     const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
@@ -149,8 +150,7 @@ void NlVipInstaller::flush() {
     int len = static_cast<int>(n);
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
       if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) continue;
-      const auto first = batch.front().seq;
-      const std::uint32_t i = h->nlmsg_seq - first;  // the batch's sequence numbers run on
+      const std::uint32_t i = h->nlmsg_seq - first;
       if (i >= batch.size() || acked[i]) continue;
       acked[i] = true;
       --left;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <utility>
 
 namespace vigil::daemon {
 
@@ -65,7 +66,13 @@ Logger::~Logger() {
   writer_.join();
 }
 
-void Logger::log(LogLevel level, std::string message, LogTime at) {
+void Logger::log(LogLevel level, std::string message, LogTime at) { enqueue(level, std::move(message), at, false); }
+
+void Logger::log_deferred(LogLevel level, std::string message) {
+  enqueue(level, std::move(message), std::chrono::system_clock::now(), true);
+}
+
+void Logger::enqueue(LogLevel level, std::string message, LogTime at, bool defer) {
   if (!enabled(level)) return;
   bool wake = false;
   {
@@ -76,15 +83,18 @@ void Logger::log(LogLevel level, std::string message, LogTime at) {
       return;
     }
     // A writer that is writing looks at the queue again before it sleeps; one asleep on an
-    // empty queue was woken already by the first line of a non-empty one.
-    wake = queue_.empty() && !writing_;
+    // empty queue was woken already by the first line of a non-empty one (or is owed that).
+    wake = (queue_.empty() || wake_owed_) && !writing_;
     queue_.push_back(Entry{level, std::move(message), at});
+    wake_owed_ = wake && defer;
+    if (defer) wake = false;
   }
   if (wake) wake_writer_.notify_one();
 }
 
 void Logger::flush() {
   std::unique_lock lock(mutex_);
+  if (std::exchange(wake_owed_, false)) wake_writer_.notify_one();
   idle_.wait(lock, [this] { return queue_.empty() && !writing_ && dropped_unreported_ == 0; });
 }
 

@@ -68,6 +68,10 @@ class Logger {
   void log(LogLevel level, std::string message) { log(level, std::move(message), std::chrono::system_clock::now()); }
   // A line that a subsystem held back a moment (to the end of a loop turn), with its time.
   void log(LogLevel level, std::string message, LogTime at);
+  // Queued in its place, but the writer is not woken for it: the next line that is logged
+  // normally (or flush(), or the destructor) takes it along. For a line logged just before
+  // time-critical work, which the writer's wake-up would delay.
+  void log_deferred(LogLevel level, std::string message);
   void error(std::string m) { log(LogLevel::error, std::move(m)); }
   void warning(std::string m) { log(LogLevel::warning, std::move(m)); }
   void notice(std::string m) { log(LogLevel::notice, std::move(m)); }
@@ -87,6 +91,7 @@ class Logger {
     LogTime at;
   };
   void run_writer();
+  void enqueue(LogLevel level, std::string message, LogTime at, bool defer);
 
   std::unique_ptr<LogSink> sink_;
   const Settings settings_;
@@ -98,6 +103,7 @@ class Logger {
   std::uint64_t dropped_unreported_{};
   bool writing_{false};
   bool stopping_{false};
+  bool wake_owed_{false};  // a deferred line is queued and the writer was not woken for it
   std::thread writer_;  // last: starts after every other member is ready
 };
 

@@ -37,7 +37,8 @@ void Loop::on_signal(const boost::system::error_code& ec, int signo) {
   switch (signo) {
     case SIGTERM:
     case SIGINT:
-      log_.notice(std::string("received ") + ::sigabbrev_np(signo) + ", stopping");
+      // Deferred: the priority-0 adverts below do not wait for the log writer's wake-up.
+      log_.log_deferred(LogLevel::notice, std::string("received ") + ::sigabbrev_np(signo) + ", stopping");
       stop_signal_ = signo;
       // Subsystems get to finish (e.g. VRRP's priority-0 advert) before the loop ends.
       if (handlers_.shutdown) handlers_.shutdown();

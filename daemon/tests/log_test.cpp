@@ -128,5 +128,33 @@ TEST(Logger, ABurstLoggedWhileTheWriterWritesIsWrittenWhole) {
   for (int i = 0; i < 200; ++i) EXPECT_EQ(lines[i], "info: " + numbered("m", i));
 }
 
+// A deferred line does not wake the writer; the next line that does takes it along, in order.
+TEST(Logger, ADeferredLineWaitsForTheNextWakeUp) {
+  SinkState state;
+  Logger log(std::make_unique<RecordingSink>(state));
+  log.info("started");
+  log.flush();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the writer asleep again
+  log.log_deferred(LogLevel::notice, "received TERM");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(state.written(), 1u);  // nobody woke the writer
+  log.info("entering STOP state");
+  log.flush();
+  EXPECT_EQ(state.snapshot(),
+            (std::vector<std::string>{"info: started", "notice: received TERM", "info: entering STOP state"}));
+}
+
+// flush() (and so shutdown) does not wait forever on a line nobody woke the writer for.
+TEST(Logger, FlushWritesADeferredLine) {
+  SinkState state;
+  Logger log(std::make_unique<RecordingSink>(state));
+  log.log_deferred(LogLevel::notice, "alone");
+  log.flush();
+  EXPECT_EQ(state.snapshot(), (std::vector<std::string>{"notice: alone"}));
+  log.log_deferred(LogLevel::notice, "and again");
+  log.flush();
+  EXPECT_EQ(state.snapshot().back(), "notice: and again");
+}
+
 }  // namespace
 }  // namespace vigil::daemon

@@ -242,13 +242,19 @@ void Service::flush_sends() {
     if (e->socket) e->socket->flush();
 }
 
-void Service::stop() {
-  if (!std::exchange(started_, false)) return;
-  for (auto& st : scripts_) st->stop();
+void Service::hand_off() {
+  if (!started_ || std::exchange(handed_off_, true)) return;
   // Every Master's priority 0 first, out at once (they are queued), then the removals: the
   // Backups' Skew_Time runs from the first, not after a thousand netlink round trips.
   for (auto& i : instances_) i->stop(true);
   flush_sends();
+}
+
+void Service::stop() {
+  if (!started_) return;
+  hand_off();
+  started_ = false;
+  for (auto& st : scripts_) st->stop();
   for (auto& i : instances_) i->release();
   // keepalived removes its static rules, routes and addresses on the way out, too.
   if (ports_.routes) {

@@ -64,6 +64,10 @@ class Service {
   // Every instance hands off (priority 0) and releases its addresses. Synchronous: sends
   // and netlink calls complete before it returns, so the loop may stop right after.
   void stop();
+  // stop()'s first half, for a caller with work of its own before the addresses go: the
+  // priority-0 adverts are sent (the Backups' Skew_Time starts now) and nothing else.
+  // stop() afterwards does the rest.
+  void hand_off();
   void on_link(const LinkEvent& e);
   // The address monitor: an address of a Master (or a static one) deleted is put back; a new
   // address may let an instance that had none start.
@@ -131,6 +135,7 @@ class Service {
   Input rx_{AdvertReceived{}};  // the advert being delivered (its storage reused)
   bool unresolved_{false};  // an instance waits for an address to send adverts from
   bool started_{false};
+  bool handed_off_{false};
 };
 
 }  // namespace vigil::vrrp::io

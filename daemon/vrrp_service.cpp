@@ -49,10 +49,7 @@ class LogAdapter final : public vio::Log {
   void write(vio::Severity s, std::string message) override {
     pending_.push_back({level(s), std::move(message), std::chrono::system_clock::now()});
     if (pending_.size() >= kMaxPending) return flush();
-    if (pending_.size() == 1)
-      boost::asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
-        if (auto a = alive.lock(); a && *a) flush();
-      });
+    if (pending_.size() == 1) post(1);
   }
   void flush() {
     auto lines = std::exchange(pending_, {});
@@ -60,6 +57,16 @@ class LogAdapter final : public vio::Log {
   }
 
  private:
+  // The lines go to the Logger (whose writer is woken for them) once the turn's other
+  // handlers have run: posted twice, the flush comes after what this turn posted later (a
+  // takeover's batched address adds, and the gratuitous ARP that waits for them).
+  void post(int more) {
+    boost::asio::post(io_, [this, more, alive = std::weak_ptr<bool>(alive_)] {
+      if (auto a = alive.lock(); !a || !*a) return;
+      if (more > 0) return post(more - 1);
+      flush();
+    });
+  }
   static constexpr std::size_t kMaxPending = 1024;
   static LogLevel level(vio::Severity s) { return static_cast<LogLevel>(s); }
   Logger& log_;
@@ -297,6 +304,8 @@ void VrrpService::start(const conf::Config& config) {
 }
 
 void VrrpService::stop() {
+  // The priority-0 adverts before anything else: the Backups' Skew_Time starts from them.
+  if (impl_->service) impl_->service->hand_off();
   impl_->links.reset();  // our own removals are not "deleted by someone else"
   impl_->files.reset();
   if (impl_->service) impl_->service->stop();

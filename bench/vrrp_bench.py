@@ -288,7 +288,17 @@ def failover_trial(opts, impl, version, advert, mode, n):
         # The last advert of a heard before the failure: what Master_Down_Interval counts from.
         advs = [float(l.split()[0]) for t, l in probe.lines if " adv 192.0.2.11 150" in l and float(l.split()[0]) <= t0]
         since_adv = (t_client - advs[-1]) * 1000.0 if advs else float("nan")
-        return (t_client - t0) * 1000.0, since_adv
+
+        # Where the time went, as the client heard it: a's priority-0 advert (graceful) and
+        # b's first advert, after the signal.
+        def first_after(pat):
+            for l in probe.lines:
+                if re.search(pat, l[1]) and float(l[1].split()[0]) >= t0:
+                    return "%.1f" % ((float(l[1].split()[0]) - t0) * 1000.0)
+            return "-"
+        parts = "a's priority 0 +%s, b's first advert +%s" % (first_after(r" adv 192\.0\.2\.11 0$"),
+                                                              first_after(r" adv 192\.0\.2\.12 "))
+        return (t_client - t0) * 1000.0, since_adv, parts
     finally:
         for d in daemons:
             d.stop()
@@ -437,11 +447,11 @@ def main():
                 results["failover"][key].update({i + "_since_advert": [] for i in impls})
                 for n in range(opts.trials):
                     for impl in impls:  # interleaved: both see the same machine
-                        ms, since = failover_trial(opts, impl, version, advert, mode, n)
+                        ms, since, parts = failover_trial(opts, impl, version, advert, mode, n)
                         results["failover"][key][impl].append(ms)
                         results["failover"][key][impl + "_since_advert"].append(since)
                         print("%-24s trial %d %-10s client answered by b +%.1f ms after the signal, "
-                              "+%.1f ms after a's last advert" % (key, n + 1, impl, ms, since), flush=True)
+                              "+%.1f ms after a's last advert (%s)" % (key, n + 1, impl, ms, since, parts), flush=True)
     if opts.only in ("", "many"):
         for impl in impls:
             print("%d instances, %s" % (opts.instances, impl), flush=True)

@@ -86,11 +86,15 @@ Actions HealthCore::start(TimePoint now) {
 
 Actions HealthCore::step(const Input& input, TimePoint now) {
   Actions out;
-  if (!started_ || stopped_) return out;
+  step(input, now, out);
+  return out;
+}
+
+void HealthCore::step(const Input& input, TimePoint now, Actions& out) {
+  if (!started_ || stopped_) return;
   std::visit(Overloaded{[&](const ProbeResult& r) { on_probe_result(r, now, out); },
                         [&](const TimerFired& t) { on_timer(t, now, out); }},
              input);
-  return out;
 }
 
 void HealthCore::on_timer(const TimerFired& t, TimePoint now, Actions& out) {

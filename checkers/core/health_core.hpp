@@ -36,6 +36,8 @@ class HealthCore {
   // starting without quorum) and the first timer of every probed checker.
   Actions start(TimePoint now);
   Actions step(const Input& input, TimePoint now);
+  // The same, appended to `out` (a caller's list, reused from step to step).
+  void step(const Input& input, TimePoint now, Actions& out);
   // Shutdown: probing ends; with omega, notify_down for the servers that were up and
   // quorum_down for every virtual server (keepalived's clear_services). Emptying the table
   // is the daemon's choice (lvs_flush_onstop), so no SetRealServer here.

@@ -31,7 +31,8 @@ CheckerDriver::CheckerDriver(asio::io_context& io, const conf::Config& config, c
     const auto& rss = config_.virtual_servers[vi].real_servers;
     for (std::uint32_t ri = 0; ri < rss.size(); ++ri) {
       base_[vi].push_back(static_cast<std::uint32_t>(slots_.size()));
-      for (std::uint32_t ci = 0; ci < rss[ri].checkers.size(); ++ci) slots_.push_back(Slot{{vi, ri, ci}, {}, {}});
+      for (std::uint32_t ci = 0; ci < rss[ri].checkers.size(); ++ci)
+        slots_.push_back(Slot{{vi, ri, ci}, rss[ri].checkers[ci].get(), {}, {}});
     }
   }
 }
@@ -57,13 +58,20 @@ std::string CheckerDriver::rs_name(RsKey k) const {
 }
 
 const conf::CheckBase& CheckerDriver::check(CheckerKey k) const {
-  return *config_.virtual_servers.at(k.vs).real_servers.at(k.rs).checkers.at(k.checker);
+  return *slots_[base_.at(k.vs).at(k.rs) + k.checker].check;
 }
 
 CheckerDriver::Slot& CheckerDriver::slot(CheckerKey k) { return slots_[base_.at(k.vs).at(k.rs) + k.checker]; }
 
+namespace {
+// A fixed reason, as the `why` of CheckerDriver::apply().
+auto reason(const char* text) {
+  return [text] { return std::string(text); };
+}
+}  // namespace
+
 void CheckerDriver::start() {
-  apply(core_.start(clock_.now()), "start-up");
+  apply(core_.start(clock_.now()), reason("start-up"));
   files_ = std::make_unique<FileWatcher>(io_, log_, [this](CheckerKey k, const FileLevel& level, const std::string& why) {
     report_file(k, level, why);
   });
@@ -71,7 +79,7 @@ void CheckerDriver::start() {
 }
 
 void CheckerDriver::report_file(CheckerKey k, const FileLevel& level, const std::string& why) {
-  step(ProbeResult{k, 0, level.ok, level.weight}, "FILE_CHECK " + why);
+  step(ProbeResult{k, 0, level.ok, level.weight}, [&] { return "FILE_CHECK " + why; });
 }
 
 void CheckerDriver::stop() {
@@ -85,20 +93,28 @@ void CheckerDriver::stop() {
     s.due.reset();
     if (s.token) prober_.cancel(*std::exchange(s.token, std::nullopt));
   }
-  apply(core_.stop(clock_.now()), "shutdown");
+  apply(core_.stop(clock_.now()), reason("shutdown"));
 }
 
 void CheckerDriver::report_level(CheckerKey k, bool ok, std::optional<long long> weight) {
-  step(ProbeResult{k, 0, ok, weight}, std::string(conf::kCheckerNames[static_cast<int>(check(k).kind)]) +
-                                          (ok ? " reports up" : " reports down"));
+  step(ProbeResult{k, 0, ok, weight}, [&] {
+    return std::string(conf::kCheckerNames[static_cast<int>(check(k).kind)]) + (ok ? " reports up" : " reports down");
+  });
 }
 
-void CheckerDriver::step(const Input& in, const std::string& why) {
+template <class Why>
+void CheckerDriver::step(const Input& in, const Why& why) {
   if (stopped_) return;
-  apply(core_.step(in, clock_.now()), why);
+  // A step may lead to another (a sink reacting at once): each has its own list.
+  Actions actions = std::move(actions_);
+  core_.step(in, clock_.now(), actions);
+  apply(actions, why);
+  actions.clear();
+  actions_ = std::move(actions);
 }
 
-void CheckerDriver::apply(const Actions& actions, const std::string& why) {
+template <class Why>
+void CheckerDriver::apply(const Actions& actions, const Why& why) {
   for (const auto& a : actions) {
     if (const auto* t = std::get_if<ArmTimer>(&a)) {
       arm(*t);
@@ -109,10 +125,10 @@ void CheckerDriver::apply(const Actions& actions, const std::string& why) {
         const bool rs = n->kind == NotifyKind::rs_up || n->kind == NotifyKind::rs_down;
         const bool up = n->kind == NotifyKind::rs_up || n->kind == NotifyKind::quorum_up;
         // "[10.0.1.1]:80 DOWN: TCP_CHECK connect: Connection refused (retry 3 of 3) (VS [10.0.0.1]:80)"
-        log_.write(Severity::info, rs ? rs_name(n->server) + (up ? " UP: " : " DOWN: ") + why + " (VS " +
+        log_.write(Severity::info, rs ? rs_name(n->server) + (up ? " UP: " : " DOWN: ") + why() + " (VS " +
                                             vs_name(n->server.vs) + ")"
                                       : "VS " + vs_name(n->server.vs) + (up ? " gained" : " lost") + " quorum (" +
-                                            why + ")");
+                                            why() + ")");
       } else if (const auto* s = std::get_if<SwapSorry>(&a)) {
         log_.write(Severity::info, std::string(s->in ? "adding" : "removing") + " the sorry server of VS " +
                                        vs_name(s->vs));
@@ -158,7 +174,7 @@ void CheckerDriver::on_tick() {
     if (s.due != tick) continue;  // stale: re-armed since
     s.due.reset();
     if (urgent_) urgent_->poll();
-    step(TimerFired{s.key}, "timer");
+    step(TimerFired{s.key}, reason("timer"));
     ++started;
   }
   ticking_ = false;
@@ -176,24 +192,26 @@ void CheckerDriver::probe(const StartProbe& p) {
 }
 
 void CheckerDriver::on_done(CheckerKey k, std::uint64_t probe, ProbeOutcome o) {
-  slot(k).token.reset();
-  const std::string what = std::string(conf::kCheckerNames[static_cast<int>(check(k).kind)]);
+  Slot& s = slot(k);
+  s.token.reset();
+  const std::string_view what = conf::kCheckerNames[static_cast<int>(s.check->kind)];
+  if (o.ok) return step(ProbeResult{k, probe, true, o.weight}, [&] { return std::string(what) + " passed"; });
   const CheckerSchedule& sched = core_.checker(k);
   const int retry = core_.policy()[k.vs].servers[k.rs].checkers[k.checker].retry;
-  std::string why = o.ok ? what + " passed" : what + " " + o.reason;
-  if (!o.ok && sched.up() && sched.retries_used() < retry) {
+  std::string why = std::string(what) + " " + o.reason;
+  if (sched.up() && sched.retries_used() < retry) {
     // Not a verdict yet: it is retried after delay_before_retry.
     if (log_.enabled(Severity::debug))
       log_.write(Severity::debug, rs_name(k.server()) + " " + why + " (retry " + std::to_string(sched.retries_used() + 1) +
                                       " of " + std::to_string(retry) + " follows)");
-  } else if (!o.ok) {
+  } else {
     if (sched.up() && sched.has_run() && retry > 0)
       why += " (retry " + std::to_string(retry) + " of " + std::to_string(retry) + ")";
     else if (!sched.has_run())
       why += " (first check)";
     if (log_.enabled(Severity::debug)) log_.write(Severity::debug, rs_name(k.server()) + " " + why);
   }
-  step(ProbeResult{k, probe, o.ok, o.weight}, why);
+  step(ProbeResult{k, probe, false, o.weight}, [&] { return why; });
 }
 
 }  // namespace vigil::checkers::io

@@ -63,17 +63,22 @@ class CheckerDriver {
  private:
   struct Slot {
     CheckerKey key;
+    const conf::CheckBase* check;        // its configuration (config_ outlives the driver)
     std::optional<TimePoint> due;        // the tick its timer is armed for
     std::optional<std::uint64_t> token;  // the Prober's, while a probe runs
   };
   using Due = std::pair<TimePoint, std::uint32_t>;  // (tick, slot index)
-  void apply(const Actions& actions, const std::string& why);
+  // `why()` says what led to the actions, for the lines they log: built only when one does
+  // (a probe that passes, as nearly all do, changes nothing and logs nothing).
+  template <class Why>
+  void apply(const Actions& actions, const Why& why);
   void arm(const ArmTimer& t);
   void arm_wheel();
   void on_tick();
   void probe(const StartProbe& p);
   void on_done(CheckerKey k, std::uint64_t probe, ProbeOutcome outcome);
-  void step(const Input& in, const std::string& why);
+  template <class Why>
+  void step(const Input& in, const Why& why);
   void report_file(CheckerKey k, const FileLevel& level, const std::string& why);
   const conf::CheckBase& check(CheckerKey k) const;
   Slot& slot(CheckerKey k);
@@ -85,6 +90,7 @@ class CheckerDriver {
   Log& log_;
   EffectSink sink_;
   HealthCore core_;
+  Actions actions_;  // what core_.step() returns, reused
   // One slot per configured checker, by flat index (base_[vs][rs] + checker).
   std::vector<std::vector<std::uint32_t>> base_;
   std::vector<Slot> slots_;

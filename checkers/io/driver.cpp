@@ -1,9 +1,9 @@
 #include "checkers/io/driver.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <utility>
 
-#include "checkers/io/asio_time.hpp"
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 namespace vigil::checkers::io {
 namespace asio = boost::asio;
@@ -25,7 +25,7 @@ CheckerDriver::CheckerDriver(asio::io_context& io, const conf::Config& config, c
       log_(log),
       sink_(std::move(sink)),
       core_(policy_from_config(config), std::move(random)),
-      wheel_timer_(std::make_unique<asio::steady_timer>(io)) {
+      ticker_(std::make_unique<Ticker>(io, kTick, [this] { on_tick(); })) {
   base_.resize(config_.virtual_servers.size());
   for (std::uint32_t vi = 0; vi < base_.size(); ++vi) {
     const auto& rss = config_.virtual_servers[vi].real_servers;
@@ -86,9 +86,8 @@ void CheckerDriver::stop() {
   if (stopped_) return;
   stopped_ = true;
   files_.reset();
-  wheel_timer_->cancel();
+  ticker_->disarm();
   wheel_ = {};
-  wheel_armed_.reset();
   for (auto& s : slots_) {
     s.due.reset();
     if (s.token) prober_.cancel(*std::exchange(s.token, std::nullopt));
@@ -151,17 +150,13 @@ void CheckerDriver::arm(const ArmTimer& t) {
 }
 
 void CheckerDriver::arm_wheel() {
-  if (wheel_.empty() || (wheel_armed_ && *wheel_armed_ <= wheel_.top().first)) return;
-  wheel_armed_ = wheel_.top().first;
-  wheel_timer_->expires_at(to_steady(*wheel_armed_));  // cancels a wait in progress
-  wheel_timer_->async_wait([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
-    if (ec || !alive.lock()) return;
-    on_tick();
-  });
+  if (continuing_) return;
+  if (wheel_.empty()) return ticker_->disarm();
+  ticker_->arm(wheel_.top().first, clock_.now());
 }
 
 void CheckerDriver::on_tick() {
-  wheel_armed_.reset();
+  continuing_ = false;
   ticking_ = true;
   const TimePoint now = clock_.now();
   // At most kMaxPerTurn probes per turn: after a stall thousands may be due at once, and
@@ -178,6 +173,13 @@ void CheckerDriver::on_tick() {
     ++started;
   }
   ticking_ = false;
+  if (!stopped_ && started == kMaxPerTurn && !wheel_.empty() && wheel_.top().first <= now) {
+    continuing_ = true;
+    asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+      if (alive.lock() && continuing_) on_tick();
+    });
+    return;
+  }
   arm_wheel();
 }
 

@@ -15,9 +15,8 @@
 #include "checkers/io/file_watch.hpp"
 #include "checkers/io/log.hpp"
 #include "checkers/io/prober.hpp"
+#include "checkers/io/ticker.hpp"
 #include "conf/model.hpp"
-
-#include <boost/asio/steady_timer.hpp>
 
 namespace boost::asio {
 class io_context;
@@ -29,8 +28,8 @@ class CheckerDriver {
  public:
   // Timer resolution: probes start up to this much after their due time.
   static constexpr Duration kTick = std::chrono::milliseconds(4);
-  // Checker timers handled per loop turn; the rest wait for the next turn (the wheel's timer,
-  // re-armed in the past, completes through the reactor after what is already queued).
+  // Checker timers handled per loop turn; the rest in a handler posted behind what is
+  // already queued (a VRRP advert due meanwhile goes first).
   static constexpr std::size_t kMaxPerTurn = 16;
 
   // SetRealServer, SwapSorry and Notify, in the order the core produced them. The daemon
@@ -95,13 +94,14 @@ class CheckerDriver {
   std::vector<std::vector<std::uint32_t>> base_;
   std::vector<Slot> slots_;
   // Checker timers, coalesced: due times are rounded up to kTick and kept in a min-heap;
-  // one Asio timer waits for the earliest. 10,000 checkers at delay_loop 1 s wake the loop
-  // ~250 times a second instead of 10,000 (and re-arm its timerfd as often). An entry
-  // whose tick is no longer its slot's `due` is stale (re-armed since) and skipped.
+  // one Ticker wakes the loop at the earliest. 10,000 checkers at delay_loop 1 s wake the
+  // loop ~250 times a second instead of 10,000, and the Ticker's timerfd, periodic while
+  // ticks come back to back, is not re-armed for each. An entry whose tick is no longer its
+  // slot's `due` is stale (re-armed since) and skipped.
   std::priority_queue<Due, std::vector<Due>, std::greater<>> wheel_;
-  std::unique_ptr<boost::asio::steady_timer> wheel_timer_;
-  std::optional<TimePoint> wheel_armed_;
+  std::unique_ptr<Ticker> ticker_;
   bool ticking_{false};
+  bool continuing_{false};  // on_tick() posted to go on with what is due
   std::unique_ptr<FileWatcher> files_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool stopped_{false};

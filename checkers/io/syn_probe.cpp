@@ -22,6 +22,7 @@
 
 #include "base/sockaddr.hpp"
 #include "checkers/core/tcp_syn.hpp"
+#include "checkers/io/address_map.hpp"
 #include "checkers/io/asio_time.hpp"
 #include "checkers/io/sockets.hpp"
 #include "checkers/io/syn_socket.hpp"
@@ -83,6 +84,7 @@ struct Route {
 
 std::string connect_error(int err) { return sys_error("connect", err); }
 
+
 }  // namespace
 
 struct SynProber::Impl {
@@ -139,7 +141,8 @@ struct SynProber::Impl {
   std::array<Side, 2> sides;
   std::unordered_map<std::uint64_t, Probe> probes;
   std::unordered_map<Flow, std::uint64_t, FlowHash> flows;
-  std::unordered_map<RouteKey, Route, RouteKeyHash> routes;
+  AddressMap<Route> plain_routes;  // without bind_if or bindto (nearly all)
+  std::unordered_map<RouteKey, Route, RouteKeyHash> routes;  // with either
   std::size_t routes_pruned_at{0};
   std::priority_queue<Due, std::vector<Due>, std::greater<>> heap;  // (due, token); stale ones skipped
   asio::steady_timer timer;
@@ -162,9 +165,15 @@ struct SynProber::Impl {
   Result<Route, std::string> route(const TcpTarget& t, TimePoint now, bool fresh) {
     const bool v4 = t.address.is_v4();
     if (!v4 && !t.bindto && t.bind_if.empty()) return Route{};
-    RouteKey key{t.address, t.bind_if, t.bindto};
-    auto it = routes.find(key);
-    if (!fresh && it != routes.end() && it->second.until > now) return it->second;
+    const bool plain = !t.bindto && t.bind_if.empty();
+    if (!fresh) {
+      if (plain) {
+        if (const Route* known = plain_routes.find(t.address); known && known->until > now) return *known;
+      } else if (auto it = routes.find(RouteKey{t.address, t.bind_if, t.bindto});
+                 it != routes.end() && it->second.until > now) {
+        return it->second;
+      }
+    }
     Route r;
     r.until = now + kRouteTtl;
     if (!t.bind_if.empty()) {
@@ -179,6 +188,11 @@ struct SynProber::Impl {
       if (!src) return unexpected(src.error());
       r.src = *src;
     }
+    if (plain) {
+      plain_routes.put(t.address, r, [now](const Route& known) { return known.until > now; });
+      return r;
+    }
+    RouteKey key{t.address, t.bind_if, t.bindto};
     if (routes.size() >= 2 * routes_pruned_at + 1024) {  // now and then, forget the expired
       std::erase_if(routes, [now](const auto& kv) { return kv.second.until <= now; });
       routes_pruned_at = routes.size();

@@ -1,5 +1,6 @@
 #include "checkers/io/driver.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
@@ -14,6 +15,15 @@ std::string address_port(const IpAddress& a, long long port) {
   return "[" + a.to_string() + "]:" + std::to_string(port);
 }
 
+Duration tick_for(const std::vector<VsPolicy>& policy) {
+  Duration shortest = CheckerDriver::kMaxTick * 50;
+  for (const auto& vs : policy)
+    for (const auto& rs : vs.servers)
+      for (const auto& c : rs.checkers)
+        if (!c.passive) shortest = std::min({shortest, c.delay_loop, c.delay_before_retry});
+  return std::clamp(shortest / 50, CheckerDriver::kMinTick, CheckerDriver::kMaxTick);
+}
+
 }  // namespace
 
 CheckerDriver::CheckerDriver(asio::io_context& io, const conf::Config& config, const Clock& clock, Prober& prober,
@@ -25,7 +35,8 @@ CheckerDriver::CheckerDriver(asio::io_context& io, const conf::Config& config, c
       log_(log),
       sink_(std::move(sink)),
       core_(policy_from_config(config), std::move(random)),
-      ticker_(std::make_unique<Ticker>(io, kTick, [this] { on_tick(); })) {
+      tick_(tick_for(core_.policy())),
+      ticker_(std::make_unique<Ticker>(io, tick_, [this] { on_tick(); })) {
   base_.resize(config_.virtual_servers.size());
   for (std::uint32_t vi = 0; vi < base_.size(); ++vi) {
     const auto& rss = config_.virtual_servers[vi].real_servers;
@@ -141,8 +152,8 @@ void CheckerDriver::apply(const Actions& actions, const Why& why) {
 
 void CheckerDriver::arm(const ArmTimer& t) {
   // Rounded up: the core ignores an expiry before its time.
-  const auto ticks = (t.at.time_since_epoch() + kTick - Duration(1)) / kTick;
-  const TimePoint tick{ticks * kTick};
+  const auto ticks = (t.at.time_since_epoch() + tick_ - Duration(1)) / tick_;
+  const TimePoint tick{ticks * tick_};
   const std::uint32_t index = base_.at(t.checker.vs).at(t.checker.rs) + t.checker.checker;
   slots_[index].due = tick;
   wheel_.emplace(tick, index);

@@ -100,5 +100,24 @@ virtual_server 10.1.1.1 80 {
   io.run_for(50ms);
 }
 
+// The timer tick follows the shortest interval configured: a fiftieth of it, 1-20 ms.
+TEST(CheckerDriver, TheTickIsAFiftiethOfTheShortestInterval) {
+  asio::io_context io;
+  SteadyClock clock;
+  Captured log;
+  AsioProber prober(io, log);
+  auto tick = [&](const std::string& vs_body) {
+    const auto config = load("virtual_server 10.1.1.1 80 {\n" + vs_body +
+                             "\n  real_server 127.0.0.1 80 {\n    TCP_CHECK {\n    }\n  }\n}\n");
+    EXPECT_TRUE(config);
+    if (!config) return Duration{};
+    CheckerDriver driver(io, *config, clock, prober, log, nullptr, testing::fixed_random({}));
+    return driver.tick();
+  };
+  EXPECT_EQ(tick("  delay_loop 60"), 20ms);  // and delay_before_retry's default, 1 s
+  EXPECT_EQ(tick("  delay_loop 0.5"), 10ms);
+  EXPECT_EQ(tick("  delay_loop 0.01"), 1ms);
+}
+
 }  // namespace
 }  // namespace vigil::checkers::io

@@ -474,9 +474,14 @@ def main():
         k, v = med(r["keepalived"]), med(r["vigil"])
         if key.endswith("crash"):
             ks, vs = med(r["keepalived_since_advert"]), med(r["vigil_since_advert"])
-            target = vs <= mdi + 2 and v <= k
-            tt = ("<= MDI %.0f + 2 ms after the last advert (k %.1f, v %.1f) and <= keepalived: %s"
-                  % (mdi, ks, vs, "met" if target else "NOT met"))
+            # "No slower than keepalived", trial by trial: the two daemons of a trial fail at
+            # the same phase of the advert interval, so the median of the per-trial differences
+            # compares like with like (the medians of the two columns may come from trials at
+            # different phases, tens of ms apart at v3 0.1 s).
+            paired = med([a - b for a, b in zip(r["vigil"], r["keepalived"])])
+            target = vs <= mdi + 2 and paired <= 0
+            tt = ("<= MDI %.0f + 2 ms after the last advert (k %.1f, v %.1f) and no slower than keepalived "
+                  "(median of the per-trial v-k %+.1f ms): %s" % (mdi, ks, vs, paired, "met" if target else "NOT met"))
         else:
             target = v <= skew + 2
             tt = "<= skew %.0f + 2 ms: %s" % (skew, "met" if target else "NOT met")

@@ -113,8 +113,9 @@ struct Ticker::Impl : std::enable_shared_from_this<Impl> {
 Ticker::Ticker(asio::io_context& io, Duration period, std::function<void()> on_tick)
     : impl_(std::make_shared<Impl>(io, period, std::move(on_tick))) {}
 
+// The Impl may outlive this by the rest of an expired() that is calling on_tick (which may be
+// what destroys the Ticker): its callback stays intact until then, and nothing calls it after.
 Ticker::~Ticker() {
-  impl_->on_tick = nullptr;
   impl_->disarm();
   boost::system::error_code ec;
   impl_->sd->cancel(ec);  // the pending wait completes with an error, finds no owner

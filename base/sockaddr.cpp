@@ -59,28 +59,34 @@ std::optional<IpAddress> from_sockaddr(const sockaddr_storage& s) {
   return std::nullopt;
 }
 
+namespace {
+
+// `info` as msg's one control message, in `control`.
+template <class Info>
+void put_control(msghdr& msg, PktinfoControl& control, int level, int type, const Info& info) {
+  msg.msg_control = control.bytes;
+  msg.msg_controllen = CMSG_SPACE(sizeof info);
+  cmsghdr* c = reinterpret_cast<cmsghdr*>(control.bytes);
+  c->cmsg_level = level;
+  c->cmsg_type = type;
+  c->cmsg_len = CMSG_LEN(sizeof info);
+  std::memcpy(CMSG_DATA(c), &info, sizeof info);
+}
+
+}  // namespace
+
 void set_pktinfo(msghdr& msg, PktinfoControl& control, Family family, int ifindex,
                  const std::optional<IpAddress>& src) {
-  msg.msg_control = control.bytes;
-  cmsghdr* c = reinterpret_cast<cmsghdr*>(control.bytes);
   if (family == Family::v4) {
     in_pktinfo info{};
     info.ipi_ifindex = ifindex;
     if (src) info.ipi_spec_dst = to_in_addr(*src);
-    msg.msg_controllen = CMSG_SPACE(sizeof info);
-    c->cmsg_level = IPPROTO_IP;
-    c->cmsg_type = IP_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof info);
-    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    put_control(msg, control, IPPROTO_IP, IP_PKTINFO, info);
   } else {
     in6_pktinfo info{};
     info.ipi6_ifindex = static_cast<unsigned>(ifindex);
     if (src) info.ipi6_addr = to_in6_addr(*src);
-    msg.msg_controllen = CMSG_SPACE(sizeof info);
-    c->cmsg_level = IPPROTO_IPV6;
-    c->cmsg_type = IPV6_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof info);
-    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    put_control(msg, control, IPPROTO_IPV6, IPV6_PKTINFO, info);
   }
 }
 

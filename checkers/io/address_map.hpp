@@ -13,6 +13,20 @@
 
 namespace vigil::checkers::io {
 
+// An address's 16 bytes mixed with `seed` (murmur3's finalizer): for the half-open probe's
+// maps, keyed by address and more.
+inline std::uint64_t hash_address(const IpAddress& a, std::uint64_t seed) {
+  const auto mix = [](std::uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+  };
+  std::uint64_t w[2];
+  std::memcpy(w, a.bytes().data(), sizeof w);
+  return mix(mix(seed ^ w[0]) ^ w[1]);
+}
+
 template <class V>
 class AddressMap {
  public:
@@ -43,17 +57,9 @@ class AddressMap {
     V value{};
     bool used{false};
   };
-  static std::uint64_t mix(std::uint64_t h) {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h;
-  }
   std::size_t mask() const { return slots_.size() - 1; }
   std::size_t home(const IpAddress& a) const {
-    std::uint64_t w[2];
-    std::memcpy(w, a.bytes().data(), sizeof w);
-    return mix(mix(w[0] ^ static_cast<std::uint64_t>(a.family())) ^ w[1]) & mask();
+    return hash_address(a, static_cast<std::uint64_t>(a.family())) & mask();
   }
   void insert(const IpAddress& key, const V& value) {
     std::size_t i = home(key);

@@ -41,19 +41,6 @@ constexpr Duration kRouteTtl = 10s;     // how long a looked-up source (and ifin
 
 std::size_t side_of(Family f) { return f == Family::v4 ? 0 : 1; }
 
-std::uint64_t mix(std::uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  return h;
-}
-
-std::uint64_t hash_address(const IpAddress& a, std::uint64_t seed) {
-  std::uint64_t w[2];
-  std::memcpy(w, a.bytes().data(), sizeof w);
-  return mix(mix(seed ^ w[0]) ^ w[1]);
-}
-
 // One probe's connection as the server sees it: who it is and which of our ports is talking.
 struct Flow {
   IpAddress addr;

@@ -30,7 +30,8 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
   // Ends a transfer early; its `done` never runs.
   void remove(CURL* easy);
   std::size_t transfers() const { return done_.size(); }
-  // Polled before each step of curl and each transfer's `done` (base/urgent.hpp).
+  // Polled before each step of curl, from inside a step each time curl changes a
+  // transfer's socket, and before each transfer's `done` (base/urgent.hpp).
   void set_urgent(Urgent* urgent) { urgent_ = urgent; }
 
   struct Sock;

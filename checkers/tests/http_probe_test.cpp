@@ -204,6 +204,24 @@ TEST_F(HttpProbe, ManyProbesAtOnce) {
   EXPECT_EQ(passed, 50);
 }
 
+// curl starts every added transfer in one step (the zero timeout's action): the urgent
+// lane is polled inside that step, once or more per transfer, not once for all of them.
+TEST_F(HttpProbe, TheUrgentLaneIsPolledInsideTheStepThatStartsManyTransfers) {
+  struct Counting final : Urgent {
+    void poll() override { ++polls; }
+    int polls{0};
+  } urgent;
+  prober.set_urgent(&urgent);
+  server.pages["/ok"] = {200, "hello"};
+  int done = 0;
+  constexpr int kTransfers = 30;
+  for (int i = 0; i < kTransfers; ++i)
+    prober.start(target({{"/ok", "", "", {}}}), now() + 5s, [&](ProbeOutcome) { ++done; });
+  ASSERT_EQ(io.run_one(), 1u);  // the one posted action: curl's step over all 30
+  EXPECT_GE(urgent.polls, kTransfers);
+  ASSERT_TRUE(run_until(io, [&] { return done == kTransfers; }));
+}
+
 TEST_F(HttpProbe, CancelledProbeNeverCallsBack) {
   server.pages["/hang"] = {200, "", true};
   bool called = false;

@@ -102,6 +102,20 @@ std::optional<LinkFacts> NlVmacPort::find(const std::string& name) {
   return f;
 }
 
+Result<std::vector<Sysctl>, std::string> NlVmacPort::read(int ifindex, const std::string& name,
+                                                          const std::vector<Sysctl>& keys) {
+  auto link = get_link(sock_, ifindex, name);
+  if (!link) return unexpected("interface " + name + " is gone");
+  std::vector<Sysctl> now;
+  for (const auto& k : keys) {
+    std::uint32_t v = 0;
+    if (k.key != SysctlKey::disable_ipv6 &&
+        rtnl_link_inet_get_conf(link.get(), static_cast<unsigned>(devconf_id(k.key)), &v) >= 0)
+      now.push_back({k.key, static_cast<int>(v)});
+  }
+  return now;
+}
+
 Result<void, std::string> NlVmacPort::apply(int ifindex, const std::string& name, const std::vector<Sysctl>& settings) {
   auto link = get_link(sock_, ifindex, name);
   if (!link) return unexpected("interface " + name + " is gone");
@@ -197,15 +211,9 @@ Result<void, std::string> NlVmacPort::configure(const VmacSpec& spec, int ifinde
   // arp_announce, its old values kept for release().
   const auto wanted = base_sysctls(spec.family);
   if (wanted.empty()) return {};
-  auto base = get_link(sock_, spec.base_ifindex, spec.base);
-  if (!base) return unexpected("interface " + spec.base + " is gone");
-  std::vector<Sysctl> now;
-  for (const auto& w : wanted) {
-    std::uint32_t v = 0;
-    if (rtnl_link_inet_get_conf(base.get(), static_cast<unsigned>(devconf_id(w.key)), &v) >= 0)
-      now.push_back({w.key, static_cast<int>(v)});
-  }
-  if (auto r = apply(spec.base_ifindex, spec.base, bases_.acquire(spec.base_ifindex, now, wanted)); !r) {
+  const auto now = read(spec.base_ifindex, spec.base, wanted);
+  if (!now) return unexpected(now.error());
+  if (auto r = apply(spec.base_ifindex, spec.base, bases_.acquire(spec.base_ifindex, *now, wanted)); !r) {
     (void)bases_.release(spec.base_ifindex);
     return r;
   }

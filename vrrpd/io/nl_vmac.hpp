@@ -24,10 +24,15 @@ class NlVmacPort final : public VmacPort {
   Result<VmacLink, std::string> setup(const VmacSpec& spec) override;
   Result<void, std::string> release(const VmacLink& link) override;
 
+  // An interface's IPv4 sysctls of `keys` as they are now (those the kernel reports; the
+  // values in `keys` are ignored), and setting them. Also used for promote_secondaries on
+  // the interfaces of the VIPs (daemon/vrrp_service.cpp).
+  Result<std::vector<Sysctl>, std::string> read(int ifindex, const std::string& name, const std::vector<Sysctl>& keys);
+  Result<void, std::string> apply(int ifindex, const std::string& name, const std::vector<Sysctl>& settings);
+
  private:
   explicit NlVmacPort(nl_sock* sock) : sock_(sock) {}
   Result<void, std::string> configure(const VmacSpec& spec, int ifindex);
-  Result<void, std::string> apply(int ifindex, const std::string& name, const std::vector<Sysctl>& settings);
   nl_sock* sock_;
   BaseSysctls bases_;
 };

@@ -320,8 +320,9 @@ void Instance::on(const RemoveVips&) {
     return;
   }
   remove_routes(false);
-  for (const auto& v : config_.vips)
-    if (auto removed = ports_.vips.remove(v); !removed) {
+  // Last added first: nothing left to promote (see Service::stop).
+  for (auto v = config_.vips.rbegin(); v != config_.vips.rend(); ++v)
+    if (auto removed = ports_.vips.remove(*v); !removed) {
       ++stats_.vip_errors;
       log(Severity::warning, removed.error());
     }

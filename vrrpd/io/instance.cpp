@@ -320,12 +320,15 @@ void Instance::on(const RemoveVips&) {
     return;
   }
   remove_routes(false);
-  // Last added first: nothing left to promote (see Service::stop).
+  // Queued: the other instances stepping down in this loop turn go in the same batches,
+  // which the installer sends last-added first (vip_installer.hpp); ours in reverse too.
   for (auto v = config_.vips.rbegin(); v != config_.vips.rend(); ++v)
-    if (auto removed = ports_.vips.remove(*v); !removed) {
-      ++stats_.vip_errors;
-      log(Severity::warning, removed.error());
-    }
+    ports_.vips.remove_queued(*v, [this, alive = std::weak_ptr<bool>(alive_)](Result<void, std::string> removed) {
+      if (auto a = alive.lock(); a && *a && !removed) {
+        ++stats_.vip_errors;
+        log(Severity::warning, removed.error());
+      }
+    });
 }
 
 void Instance::on(const SendGratuitous& a) {

@@ -8,6 +8,7 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
@@ -93,27 +94,46 @@ NlVipInstaller::~NlVipInstaller() {
   nl_socket_free(sock_);
 }
 
-void NlVipInstaller::add_queued(const Vip& vip, Done done) {
-  auto a = build(vip, true);
+NlVipInstaller::Key NlVipInstaller::key(const Vip& vip) {
+  return {vip.ifindex, vip.address.address.bytes(), vip.address.length};
+}
+
+void NlVipInstaller::add_queued(const Vip& vip, Done done) { enqueue(false, vip, std::move(done)); }
+void NlVipInstaller::remove_queued(const Vip& vip, Done done) { enqueue(true, vip, std::move(done)); }
+
+void NlVipInstaller::enqueue(bool remove, const Vip& vip, Done done) {
+  const char* verb = remove ? "remove " : "add ";
+  auto a = build(vip, !remove);
   nl_msg* msg = nullptr;
-  if (!a) return done(unexpected("add " + to_string(vip) + ": " + a.error()));
-  if (int err = rtnl_addr_build_add_request(a->get(), NLM_F_CREATE, &msg); err < 0)
-    return done(unexpected("add " + to_string(vip) + ": " + nl_geterror(err)));
+  if (!a) return done(unexpected(verb + to_string(vip) + ": " + a.error()));
+  const int err = remove ? rtnl_addr_build_delete_request(a->get(), 0, &msg)
+                         : rtnl_addr_build_add_request(a->get(), NLM_F_CREATE, &msg);
+  if (err < 0) return done(unexpected(verb + to_string(vip) + ": " + nl_geterror(err)));
   nlmsghdr* h = nlmsg_hdr(msg);
   h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-  // A counter of our own: libnl checks its acks against its own, and ours are all read
-  // before it sends again.
-  h->nlmsg_seq = next_seq_++;
   h->nlmsg_pid = nl_socket_get_local_port(sock_);
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(h);
-  requests_.insert(requests_.end(), bytes, bytes + NLMSG_ALIGN(h->nlmsg_len));
-  queued_.push_back({h->nlmsg_seq, vip, std::move(done)});
+  queued_.push_back({remove, vip, std::move(done), {bytes, bytes + NLMSG_ALIGN(h->nlmsg_len)}});
   nlmsg_free(msg);
   if (queued_.size() >= kBatch) return flush();
   if (std::exchange(flush_posted_, true)) return;
   boost::asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
     if (auto a = alive.lock(); a && *a) flush();
   });
+}
+
+std::vector<std::size_t> NlVipInstaller::send_order(const std::vector<bool>& is_remove,
+                                                    const std::vector<std::uint64_t>& added) {
+  std::vector<std::size_t> order(is_remove.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j < order.size() && is_remove[j]) ++j;
+    std::stable_sort(order.begin() + static_cast<long>(i), order.begin() + static_cast<long>(j),
+                     [&](std::size_t x, std::size_t y) { return added[x] > added[y]; });
+    i = j == i ? i + 1 : j;
+  }
+  return order;
 }
 
 // One sendmsg() for the queued requests, then their acks (each done() called once). The
@@ -123,7 +143,22 @@ void NlVipInstaller::flush() {
   flush_posted_ = false;
   if (queued_.empty()) return;
   auto batch = std::exchange(queued_, {});
-  auto requests = std::exchange(requests_, {});
+  std::vector<bool> is_remove(batch.size());
+  std::vector<std::uint64_t> added(batch.size(), 0);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    is_remove[i] = batch[i].remove;
+    if (auto it = added_.find(key(batch[i].vip)); batch[i].remove && it != added_.end()) added[i] = it->second;
+  }
+  // Sequence numbers of our own, consecutive in the order sent: libnl checks its acks
+  // against its own, and ours are all read before it sends again.
+  const auto order = send_order(is_remove, added);
+  const std::uint32_t first = next_seq_;
+  std::vector<std::uint8_t> requests;
+  for (const auto i : order) {
+    auto& r = batch[i].request;
+    reinterpret_cast<nlmsghdr*>(r.data())->nlmsg_seq = next_seq_++;
+    requests.insert(requests.end(), r.begin(), r.end());
+  }
   const int fd = nl_socket_get_fd(sock_);
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
@@ -142,7 +177,6 @@ void NlVipInstaller::flush() {
     left = 0;
   }
   alignas(nlmsghdr) std::uint8_t buf[16384];
-  const std::uint32_t first = batch.front().seq;  // the batch's sequence numbers run on from it
   while (left > 0) {
     const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
@@ -150,21 +184,28 @@ void NlVipInstaller::flush() {
     int len = static_cast<int>(n);
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
       if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) continue;
-      const std::uint32_t i = h->nlmsg_seq - first;
-      if (i >= batch.size() || acked[i]) continue;
+      const std::uint32_t pos = h->nlmsg_seq - first;
+      if (pos >= order.size() || acked[order[pos]]) continue;
+      const std::size_t i = order[pos];
       acked[i] = true;
       --left;
       const int err = -static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
-      if (err != 0 && err != EEXIST) error[i] = std::strerror(err);  // EEXIST: there already
+      // There already (an add), not there (a remove): what the caller wants.
+      const bool fine = err == 0 || (batch[i].remove ? err == EADDRNOTAVAIL || err == ENODEV || err == ENOENT : err == EEXIST);
+      if (!fine) error[i] = std::strerror(err);
     }
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!acked[i] && error[i].empty()) error[i] = "no acknowledgement from the kernel";
+    if (batch[i].remove) added_.erase(key(batch[i].vip));
+    else if (error[i].empty()) added_[key(batch[i].vip)] = ++adds_;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!batch[i].done) continue;
     if (error[i].empty())
       batch[i].done({});
     else
-      batch[i].done(unexpected("add " + to_string(batch[i].vip) + ": " + error[i]));
+      batch[i].done(unexpected((batch[i].remove ? "remove " : "add ") + to_string(batch[i].vip) + ": " + error[i]));
   }
 }
 
@@ -175,6 +216,7 @@ Result<void, std::string> NlVipInstaller::add(const Vip& vip) {
   const int err = rtnl_addr_add(sock_, a->get(), 0);
   if (err < 0 && err != -NLE_EXIST)
     return unexpected("add " + to_string(vip) + ": " + nl_geterror(err));
+  added_[key(vip)] = ++adds_;
   return {};
 }
 
@@ -183,6 +225,7 @@ Result<bool, std::string> NlVipInstaller::remove(const Vip& vip) {
   auto a = build(vip, false);
   if (!a) return unexpected(a.error());
   const int err = rtnl_addr_delete(sock_, a->get(), 0);
+  added_.erase(key(vip));
   if (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return false;
   if (err < 0) return unexpected("remove " + to_string(vip) + ": " + nl_geterror(err));
   return true;

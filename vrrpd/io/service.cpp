@@ -261,6 +261,7 @@ void Service::stop() {
   // order a's removals ran on into the peer's takeover, which then took 740-1,080 ms, not
   // 630-650.
   for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) (*it)->release();
+  ports_.vips.flush();  // the removes the releases queued go now
   // keepalived removes its static rules, routes and addresses on the way out, too.
   if (ports_.routes) {
     for (const auto& r : options_.static_rules) (void)ports_.routes->remove(r);

@@ -44,6 +44,15 @@ class VipInstaller {
   // Here: add() at once.
   using Done = std::function<void(Result<void, std::string>)>;
   virtual void add_queued(const Vip& vip, Done done) { done(add(vip)); }
+  // A remove that may wait, with others, for flush(), as add_queued(). The real installer
+  // sends each run of queued removes last-added first: with promote_secondaries, deleting
+  // the first address of a subnet promotes the next and re-adds the routes of every other
+  // (a thousand Masters stepping down, VIPs in one subnet, deleted in the order they were
+  // added: each deletion a promotion). Here: remove() at once.
+  virtual void remove_queued(const Vip& vip, Done done) {
+    auto removed = remove(vip);
+    done(removed ? Result<void, std::string>{} : unexpected(removed.error()));
+  }
   virtual void flush() {}
 };
 

@@ -3,6 +3,9 @@
 // still match their acks. Each case runs in a forked child that unshares its network
 // namespace, so nothing outside it changes.
 #include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -11,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -124,6 +128,68 @@ TEST(NlVipInstaller, ARemoveAfterAQueuedAddFindsTheAddressThere) {
     CHECK(added);
     CHECK(removed.has_value() && *removed);
     CHECK(count_addresses("10.99.") == 0);
+    return 0;
+  });
+}
+
+TEST(NlVipInstaller, EachRunOfRemovesGoesLastAddedFirstAndAddsKeepTheirPlace) {
+  // add, remove (added 1), remove (added 3), remove (not ours), remove (added 2), add, remove (added 5)
+  const std::vector<bool> is_remove{false, true, true, true, true, false, true};
+  const std::vector<std::uint64_t> added{0, 1, 3, 0, 2, 0, 5};
+  EXPECT_EQ(NlVipInstaller::send_order(is_remove, added), (std::vector<std::size_t>{0, 2, 4, 1, 3, 5, 6}));
+  EXPECT_TRUE(NlVipInstaller::send_order({}, {}).empty());
+}
+
+// How many RTM_NEWADDR the kernel announces on `fd` (a socket in RTNLGRP_IPV4_IFADDR) now.
+int count_newaddr(int fd) {
+  alignas(nlmsghdr) std::uint8_t buf[65536];
+  int n = 0;
+  for (;;) {
+    const ssize_t got = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (got <= 0) return n;
+    int len = static_cast<int>(got);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len))
+      n += h->nlmsg_type == RTM_NEWADDR;
+  }
+}
+
+// Forty addresses of one subnet, with promote_secondaries: removed in the order they were
+// added, one at a time, each removal of the subnet's first address promotes the next (the
+// kernel announces it anew). Queued, the batch goes last-added first: the first address
+// goes last in its batch, one promotion per batch (two batches of kBatch 32).
+TEST(NlVipInstaller, QueuedRemovesOfOneSubnetPromoteOncePerBatchNotOncePerAddress) {
+  in_own_netns([] {
+    CHECK(std::system("sysctl -qw net.ipv4.conf.lo.promote_secondaries=1 && ip link set lo up") == 0);
+    boost::asio::io_context io;
+    auto nl = NlVipInstaller::open(io);
+    CHECK(nl.has_value());
+    auto& vips = **nl;
+    const int mon = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    sockaddr_nl groups{};
+    groups.nl_family = AF_NETLINK;
+    groups.nl_groups = RTMGRP_IPV4_IFADDR;
+    CHECK(mon >= 0 && ::bind(mon, reinterpret_cast<sockaddr*>(&groups), sizeof groups) == 0);
+    constexpr int kN = 40;
+    const auto vip = [](int i) { return on_lo("10.98.0." + std::to_string(i + 1) + "/16"); };
+    for (int i = 0; i < kN; ++i) CHECK(vips.add(vip(i)).has_value());
+    CHECK(count_addresses("10.98.") == kN);
+    (void)count_newaddr(mon);
+    int failed = 0;
+    for (int i = 0; i < kN; ++i) vips.remove_queued(vip(i), [&](Result<void, std::string> r) { failed += !r; });
+    io.run();
+    CHECK(failed == 0);
+    CHECK(count_addresses("10.98.") == 0);
+    const int promoted = count_newaddr(mon);
+    std::fprintf(stderr, "queued removes: %d promotions\n", promoted);
+    CHECK(promoted <= 2);
+    // The same, one at a time in the order added: a promotion each (the test can fail).
+    for (int i = 0; i < kN; ++i) CHECK(vips.add(vip(i)).has_value());
+    (void)count_newaddr(mon);
+    for (int i = 0; i < kN; ++i) CHECK(vips.remove(vip(i)).has_value());
+    const int one_by_one = count_newaddr(mon);
+    std::fprintf(stderr, "removes one at a time: %d promotions\n", one_by_one);
+    CHECK(one_by_one >= kN - 1);
+    ::close(mon);
     return 0;
   });
 }

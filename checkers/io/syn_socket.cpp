@@ -30,7 +30,7 @@ std::vector<sock_filter> reply_filter(Family family, std::span<const std::uint16
   }
   op(BPF_LD | BPF_H | BPF_IND, 2);  // TCP destination port
   for (const std::uint16_t p : ports) to_flags.push_back(op(BPF_JMP | BPF_JEQ | BPF_K, p));
-  to_drop.push_back(op(BPF_JA, 0));  // none of ours
+  to_drop.push_back(op(BPF_JMP | BPF_JA, 0));  // none of ours
   const std::size_t flags = op(BPF_LD | BPF_B | BPF_IND, 13);  // control bits
   const std::size_t rst = op(BPF_JMP | BPF_JSET | BPF_K, syn::kRst);
   op(BPF_ALU | BPF_AND | BPF_K, syn::kSyn | syn::kAck);

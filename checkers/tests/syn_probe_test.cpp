@@ -20,6 +20,8 @@
 #include <vector>
 
 #include "checkers/core/tcp_syn.hpp"
+#include "checkers/io/sockets.hpp"
+#include "checkers/io/syn_socket.hpp"
 #include "checkers/io/tcp_probe.hpp"
 #include "checkers/tests/io_util.hpp"
 
@@ -77,6 +79,35 @@ std::uint16_t closed_port(const asio::ip::address& a) {
   asio::io_context io;
   tcp::acceptor l(io, tcp::endpoint(a, 0));
   return l.local_endpoint().port();
+}
+
+// The raw socket's filter: of a probe's packets on loopback (our SYN, the listener's SYN-ACK,
+// our kernel's RST back to the listener) only the SYN-ACK reaches the socket. The other two
+// go to the listener's port, not one of ours.
+TEST(SynSocket, OnlyTheRepliesToOurPortsPassTheFilter) {
+  auto sock = SynSocket::open(Family::v4, 1);
+  if (!sock) GTEST_SKIP() << "no raw socket: " << sock.error();
+  const std::uint16_t port = sock->ports().front();
+  asio::io_context io;
+  Listener listener(io, asio::ip::address_v4::loopback());
+  const int fd = sock->release_fd();
+  const auto syn = syn::encode_syn({port, listener.port(), 12345, 1460, 65535}, syn::PseudoHeader{kLoopback, kLoopback});
+  ASSERT_EQ(send_segment(fd, Family::v4, to_sockaddr(kLoopback), syn, kLoopback, 0), 0);
+  std::vector<syn::Segment> got;
+  for (int tries = 0; tries < 100 && got.size() < 3; ++tries) {
+    std::byte buf[256];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n < 0) {
+      ::usleep(1000);
+      continue;
+    }
+    if (auto seg = syn::parse_segment(std::span(buf).first(static_cast<std::size_t>(n)), syn::Framing::ipv4))
+      got.push_back(*seg);
+  }
+  ::close(fd);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].kind, syn::Kind::syn_ack);
+  EXPECT_EQ(got[0].dst_port, port);
 }
 
 TEST(SynProbe, ListenerIsUpAndNeverSeesAConnection) {

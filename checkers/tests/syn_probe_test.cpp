@@ -315,6 +315,33 @@ TEST(SynProbe, BindtoIsTheSourceAndBindIfTheInterface) {
   EXPECT_EQ(nodev.outcome->reason, "SO_BINDTODEVICE: No such device");
 }
 
+// The IPv4 raw socket is bound to the one source its probes have had; a probe from a second
+// source unbinds it, and the replies to both (and to probes in flight) still arrive.
+TEST(SynProbe, ASecondSourceAfterProbesFromTheFirstStillHearsItsReplies) {
+  asio::io_context io;
+  Listener listener(io, asio::ip::address_v4::any());
+  TcpProber prober(io);
+  NEED_HALF_OPEN(prober, Family::v4);
+  std::vector<Outcome> first(3), second(3);  // 8 source ports: all half-open
+  for (auto& o : first) prober.start({kLoopback, listener.port()}, now() + 2s, record(o));
+  TcpTarget other{IpAddress::v4(0x7f000004), listener.port()};
+  other.bindto = IpAddress::v4(0x7f000002);
+  Outcome moved;
+  prober.start(other, now() + 2s, record(moved));
+  for (auto& o : second) prober.start({kLoopback, listener.port()}, now() + 2s, record(o));
+  const auto all_done = [&] {
+    for (const auto* v : {&first, &second})
+      for (const auto& o : *v)
+        if (!o.outcome) return false;
+    return moved.outcome.has_value();
+  };
+  ASSERT_TRUE(run_until(io, all_done));
+  for (const auto* v : {&first, &second})
+    for (const auto& o : *v) EXPECT_TRUE(o.outcome->ok) << o.outcome->reason;
+  EXPECT_TRUE(moved.outcome->ok) << moved.outcome->reason;
+  EXPECT_EQ(listener.accepts(), 0);
+}
+
 TEST(SynProbe, BindPortAndFwmarkKeepConnect) {
   asio::io_context io;
   Listener listener(io, asio::ip::address_v4::loopback());

@@ -85,8 +85,8 @@ struct SynProber::Impl {
     // kernel then hands the socket only segments to that address, not also a clone of our
     // own SYN and of our kernel's RST to the server, which the filter would drop only after
     // the clone (10,000 checks/s: ~1.5 % of a core). A second source unbinds it for good.
-    enum class Pin : std::uint8_t { none, one, many } pin{Pin::none};
-    std::optional<IpAddress> pinned;
+    std::optional<IpAddress> pinned;  // the socket is bound to it
+    bool many_sources{false};         // unbound for good
   };
   struct Probe {
     ProbeDone done;
@@ -154,17 +154,21 @@ struct SynProber::Impl {
 
   void pin_source(Family f, const std::optional<IpAddress>& src) {
     Side& s = side(f);
-    if (f != Family::v4 || s.pin == Side::Pin::many || (s.pin == Side::Pin::one && s.pinned == src)) return;
-    const bool first = s.pin == Side::Pin::none && src;
-    const SockAddr to = to_sockaddr(first ? *src : IpAddress::v4(0));
-    if (::bind(fd(f), to.get(), to.length) == 0 && first) {
-      s.pin = Side::Pin::one;
-      s.pinned = src;
-      return;
+    if (f != Family::v4 || s.many_sources || (s.pinned && s.pinned == src)) return;
+    if (!s.pinned && src) {
+      const SockAddr to = to_sockaddr(*src);
+      if (::bind(fd(f), to.get(), to.length) == 0) {
+        s.pinned = src;
+        return;
+      }
     }
     // Another source (or the bind failed): every address, from now on.
-    if (first) ::bind(fd(f), to_sockaddr(IpAddress::v4(0)).get(), to.length);
-    s.pin = Side::Pin::many;
+    if (s.pinned) {
+      const SockAddr any = to_sockaddr(IpAddress::v4(0));
+      ::bind(fd(f), any.get(), any.length);
+      s.pinned.reset();
+    }
+    s.many_sources = true;
   }
 
   // The source to pin (and, for IPv4, to checksum over) and the interface of `t`, looked up

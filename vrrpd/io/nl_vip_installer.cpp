@@ -147,7 +147,8 @@ void NlVipInstaller::flush() {
   std::vector<std::uint64_t> added(batch.size(), 0);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     is_remove[i] = batch[i].remove;
-    if (auto it = added_.find(key(batch[i].vip)); batch[i].remove && it != added_.end()) added[i] = it->second;
+    if (!batch[i].remove) continue;
+    if (auto it = added_.find(key(batch[i].vip)); it != added_.end()) added[i] = it->second;
   }
   // Sequence numbers of our own, consecutive in the order sent: libnl checks its acks
   // against its own, and ours are all read before it sends again.

@@ -113,7 +113,9 @@ struct VrrpService::Impl {
         log(loop.log(), loop.context()),
         timers(loop.context(), loop.clock()),
         sockets(loop.context()),
-        scripts(loop.context(), timers, log) {}
+        scripts(loop.context(), timers, log) {
+    timers.set_spin_lane(&lane);  // a takeover's spin (precise Master_Down_Timers) polls it
+  }
 
   Loop& loop;
   LogAdapter log;

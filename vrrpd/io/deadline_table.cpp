@@ -4,8 +4,10 @@
 
 namespace vigil::vrrp::io {
 
-DeadlineTable::DeadlineTable(TimerService& timers, bool urgent)
-    : timers_(timers), timer_(urgent ? timers.make_urgent_timer() : timers.make_timer()) {}
+DeadlineTable::DeadlineTable(TimerService& timers, Wake wake)
+    : timers_(timers),
+      timer_(wake == Wake::urgent ? timers.make_urgent_timer() : timers.make_timer()),
+      lead_(wake == Wake::precise ? timers.spin_lead() : Duration::zero()) {}
 
 DeadlineTable::Slot DeadlineTable::add(std::function<void()> fire) {
   if (!free_.empty()) {
@@ -31,9 +33,9 @@ std::optional<TimePoint> DeadlineTable::deadline(Slot s) const {
   return due_[s];
 }
 
-void DeadlineTable::schedule(TimePoint at) {
+void DeadlineTable::schedule(TimePoint at, bool early) {
   wake_ = at;
-  timer_->arm(at, [this] { on_wake(); });
+  timer_->arm(early ? at - lead_ : at, [this] { on_wake(); });
 }
 
 // One pass over the array: the due slots are collected (then fired in deadline order, ties in
@@ -42,7 +44,21 @@ void DeadlineTable::schedule(TimePoint at) {
 // sets re-arms the Timer through arm().
 void DeadlineTable::on_wake() {
   wake_ = kNever;
-  const TimePoint now = timers_.now();
+  TimePoint now = timers_.now();
+  if (lead_ > Duration::zero() && !due_.empty()) {
+    const TimePoint first = *std::min_element(due_.begin(), due_.end());
+    if (first > now && first - now <= lead_) {
+      const auto spin = timers_.spin_until(first, input_waiting_);
+      if (!spin.reached) {
+        // The loop reads the input first; the deadline is then waited for exactly.
+        ++spins_stopped_;
+        if (first < wake_) schedule(first, false);
+        return;
+      }
+      ++spins_;
+      now = spin.now;
+    }
+  }
   ready_.clear();
   TimePoint next = kNever;
   for (Slot s = 0; s < due_.size(); ++s) {

@@ -55,7 +55,7 @@ Instance::Instance(InstanceConfig config, Ports ports)
   // while other work on the loop is in a burst (base/urgent.hpp). Master_Down_Timer does not:
   // fired from inside a burst it could beat an advert still unread in the socket.
   if (!ports_.deadlines) own_deadlines_ = std::make_unique<DeadlineTable>(ports_.timers);
-  if (!ports_.advert_deadlines) own_advert_deadlines_ = std::make_unique<DeadlineTable>(ports_.timers, true);
+  if (!ports_.advert_deadlines) own_advert_deadlines_ = std::make_unique<DeadlineTable>(ports_.timers, DeadlineTable::Wake::urgent);
   deadlines_ = ports_.deadlines ? ports_.deadlines : own_deadlines_.get();
   advert_deadlines_ = ports_.advert_deadlines ? ports_.advert_deadlines : own_advert_deadlines_.get();
   for (std::size_t t = 0; t < kTimerCount; ++t)
@@ -113,7 +113,9 @@ void Instance::release() {
   on(RemoveVips{});
 }
 
-void Instance::receive(const Input& advert_received) { step(advert_received); }
+void Instance::receive(const Input& advert_received, std::optional<TimePoint> arrived) {
+  step(advert_received, arrived);
+}
 
 void Instance::set_link(bool up) {
   if (up == link_up_) return;
@@ -191,15 +193,18 @@ bool Instance::restore(const Vip& vip) {
 
 // The Router's actions are carried out in order. An input that arrives meanwhile (a sync
 // group reacting to this instance's state change) waits until they are done.
-void Instance::step(const Input& input) {
+void Instance::step(const Input& input, std::optional<TimePoint> at) {
   if (stepping_) return pending_.push_back(input);
   stepping_ = true;
-  router_.step(input, ports_.timers.now(), actions_);
+  const TimePoint now = ports_.timers.now();
+  last_step_ = at ? std::clamp(*at, std::min(last_step_, now), now) : now;
+  router_.step(input, last_step_, actions_);
   for (const auto& a : actions_) apply(a);
   while (!pending_.empty()) {
     const Input next = std::move(pending_.front());
     pending_.pop_front();
-    router_.step(next, ports_.timers.now(), actions_);
+    last_step_ = ports_.timers.now();
+    router_.step(next, last_step_, actions_);
     for (const auto& a : actions_) apply(a);
   }
   stepping_ = false;

@@ -106,7 +106,10 @@ class Instance {
   // priority 0 first, then removes the addresses.
   void stop(bool defer_release = false);
   void release();
-  void receive(const Input& advert_received);  // an AdvertReceived
+  // An AdvertReceived; `arrived`: when the kernel had it (RxPacket::arrived). The Router
+  // then counts from there (Master_Down_Timer starts when the advert came, not when the loop
+  // read it), though never from before the instance's previous step.
+  void receive(const Input& advert_received, std::optional<TimePoint> arrived = std::nullopt);
   // keepalived FAULT is the OR of: the interface down, a tracked object down (weight 0), the
   // sync group in FAULT. Its edges become FaultRaised / FaultCleared.
   void set_link(bool up);
@@ -137,7 +140,7 @@ class Instance {
   const Announcer& announcer() const { return *announcer_; }
 
  private:
-  void step(const Input& input);
+  void step(const Input& input, std::optional<TimePoint> at = std::nullopt);
   void update_fault();
   void maybe_start();
   void apply(const Action& action);
@@ -169,6 +172,7 @@ class Instance {
   DeadlineTable& table(TimerId t) { return t == TimerId::adver ? *advert_deadlines_ : *deadlines_; }
   std::array<DeadlineTable::Slot, kTimerCount> slots_{};
   bool stepping_{false};
+  TimePoint last_step_{};  // the time of the Router's last step
   Actions actions_;  // the current step's, reused
   std::unique_ptr<Announcer> announcer_;
   Stats stats_;

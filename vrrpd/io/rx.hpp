@@ -5,9 +5,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
+#include "base/clock.hpp"
 #include "base/ip.hpp"
 #include "base/result.hpp"
 #include "vrrpd/proto/advert.hpp"
@@ -20,6 +22,10 @@ struct RxPacket {
   int ifindex{};                       // arrival interface (IP_PKTINFO / IPV6_PKTINFO)
   int ttl{-1};                         // TTL / hop limit; -1 when the kernel did not say
   std::span<const std::byte> payload;  // the VRRP message
+  // When the kernel received it (SO_TIMESTAMPNS), on the steady clock's time line; empty
+  // when the kernel did not say. Timers a packet starts count from here, not from when the
+  // loop got to it (an idle CPU wakes 0.1-1 ms late).
+  std::optional<TimePoint> arrived;
 };
 
 // Drops decided by the socket layer and the demultiplexer. Codec errors are DecodeError.

@@ -18,7 +18,14 @@ std::string drop_name(const Drop& d) {
 }  // namespace
 
 Service::Service(std::vector<InstanceConfig> configs, Ports ports, Options options)
-    : ports_(ports), options_(std::move(options)), deadlines_(ports_.timers), advert_deadlines_(ports_.timers, true) {
+    : ports_(ports), options_(std::move(options)), deadlines_(ports_.timers, DeadlineTable::Wake::precise),
+      advert_deadlines_(ports_.timers, DeadlineTable::Wake::urgent) {
+  // A precise wait's spin stops for a packet waiting on any of the sockets.
+  deadlines_.set_input_waiting([this] {
+    for (const auto& e : endpoints_)
+      if (e->socket && e->socket->input_waiting()) return true;
+    return false;
+  });
   for (auto& c : configs) {
     Instance::Ports p{nullptr,       ports_.vips, ports_.arp,    ports_.scripts, ports_.timers,
                       ports_.log,    ports_.routes, ports_.fifo, &deadlines_, &advert_deadlines_};
@@ -221,7 +228,7 @@ void Service::open(Endpoint& e) {
 void Service::on_packet(Endpoint& e, const RxPacket& p) {
   // Decoded into the same Input every time: no allocation per advert.
   auto outcome = e.demux.classify(p, std::get<AdvertReceived>(rx_));
-  if (auto* id = std::get_if<Demux::Id>(&outcome)) return instances_[*id]->receive(rx_);
+  if (auto* id = std::get_if<Demux::Id>(&outcome)) return instances_[*id]->receive(rx_, p.arrived);
   on_drop(e, std::get<Drop>(outcome), &p.src);
 }
 

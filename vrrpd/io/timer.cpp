@@ -5,6 +5,8 @@
 #include <map>
 #include <optional>
 
+#include "base/urgent.hpp"
+
 namespace vigil::vrrp::io {
 namespace {
 struct State;
@@ -17,6 +19,15 @@ struct AsioTimerService::Urgents {
 namespace {
 
 using SteadyPoint = std::chrono::steady_clock::time_point;
+
+// A spin-wait's pause: lets the sibling hyperthread (or the hypervisor) have the core.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 
 SteadyPoint steady(TimePoint at) {
   return SteadyPoint(std::chrono::duration_cast<std::chrono::steady_clock::duration>(at.time_since_epoch()));
@@ -131,6 +142,24 @@ bool AsioTimerService::run_overdue() {
     if (auto fire = st->take()) fire();
   }
   return fired;
+}
+
+// The urgent lane is polled about every 20 us, the stop predicate (a poll() of the sockets)
+// about every 50 us: a spin is at most the lead plus one of those.
+TimerService::Spin AsioTimerService::spin_until(TimePoint at, const std::function<bool()>& stop) {
+  constexpr auto kStopEvery = std::chrono::microseconds{50};
+  TimePoint next_stop_check = clock_.now();
+  for (;;) {
+    const TimePoint t = clock_.now();
+    if (t >= at) return {t, true};
+    if (stop && t >= next_stop_check) {
+      if (stop()) return {clock_.now(), false};
+      next_stop_check = t + kStopEvery;
+    }
+    if (lane_) lane_->poll();
+    else run_overdue();
+    for (int i = 0; i < 64; ++i) cpu_relax();
+  }
 }
 
 }  // namespace vigil::vrrp::io

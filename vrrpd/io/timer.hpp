@@ -7,6 +7,10 @@
 
 #include "base/clock.hpp"
 
+namespace vigil {
+class Urgent;
+}
+
 namespace boost::asio {
 class io_context;
 }
@@ -28,6 +32,22 @@ class TimerService {
   // A timer whose expiry must not wait behind a burst of other handlers (a Master's advert
   // timer): the Asio service also fires it from run_overdue(). Elsewhere an ordinary one.
   virtual std::unique_ptr<Timer> make_urgent_timer() { return make_timer(); }
+
+  // Precise waits (DeadlineTable::Wake::precise). An idle CPU woken by the kernel's timer
+  // runs its waiter late: 0.1-1.2 ms on this project's test machines. A precise deadline is
+  // waited for until spin_lead() before it, and the rest is spun. Zero: no spinning (the
+  // manual service of the tests, unless a test sets a lead).
+  virtual Duration spin_lead() const { return Duration::zero(); }
+  struct Spin {
+    TimePoint now;  // when the spin ended
+    bool reached;   // at `at`; false: `stop` said input is waiting
+  };
+  // Busy-waits until `at`, or until `stop` (if set) returns true.
+  virtual Spin spin_until(TimePoint at, const std::function<bool()>& stop) {
+    (void)stop;
+    const TimePoint t = now();
+    return {t, t >= at};
+  }
 };
 
 // Timers as boost::asio::steady_timer on io. The clock must be the steady clock's time line
@@ -45,6 +65,14 @@ class AsioTimerService final : public TimerService {
   // True when one fired. A clock read when none is due.
   bool run_overdue();
 
+  // Precise waits spin the last `lead` before their deadline (zero: off; 2 ms by default).
+  void set_spin_lead(Duration lead) { spin_lead_ = lead; }
+  Duration spin_lead() const override { return spin_lead_; }
+  // While spinning, polls `lane` (the urgent lane: due adverts go out meanwhile), or
+  // run_overdue() when none is set.
+  void set_spin_lane(Urgent* lane) { lane_ = lane; }
+  Spin spin_until(TimePoint at, const std::function<bool()>& stop) override;
+
   // The urgent timers' deadlines, earliest first (internal to timer.cpp).
   struct Urgents;
 
@@ -52,6 +80,8 @@ class AsioTimerService final : public TimerService {
   boost::asio::io_context& io_;
   const Clock& clock_;
   std::unique_ptr<Urgents> urgents_;
+  Duration spin_lead_{std::chrono::milliseconds{2}};
+  Urgent* lane_{nullptr};
 };
 
 }  // namespace vigil::vrrp::io

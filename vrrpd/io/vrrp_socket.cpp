@@ -2,6 +2,7 @@
 
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,6 +10,9 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <optional>
+#include <utility>
 
 #include "vrrpd/io/net.hpp"
 #include "vrrpd/proto/advert.hpp"
@@ -32,6 +36,16 @@ std::chrono::steady_clock::time_point linger_until() {
   const auto t = std::chrono::steady_clock::now().time_since_epoch() + kLinger;
   const auto grid = std::chrono::duration_cast<std::chrono::steady_clock::duration>(kLinger);
   return std::chrono::steady_clock::time_point((t + grid - std::chrono::steady_clock::duration{1}) / grid * grid);
+}
+
+// The arrival time on the steady clock's time line, from the kernel's realtime stamp and the
+// two clocks read together; none when the stamp is in the future or over a second old (the
+// realtime clock was stepped meanwhile).
+std::optional<TimePoint> arrival(const std::pair<TimePoint, Duration>& clocks, Duration stamp) {
+  const auto& [steady_now, real_now] = clocks;
+  const Duration age = real_now - stamp;
+  if (age < Duration::zero() || age > std::chrono::seconds{1}) return std::nullopt;
+  return steady_now - age;
 }
 
 int set_int(int fd, int level, int name, int value) {
@@ -87,6 +101,9 @@ Result<std::unique_ptr<VrrpSocket>, std::string> VrrpSocket::open(boost::asio::i
   if (fd < 0) return unexpected(fail("socket"));
   // Only this interface's traffic: the arrival interface is still checked (IP_PKTINFO).
   Result<void, std::string> configured;
+  // The arrival time of every message (RxPacket::arrived). Without it (never seen) the loop's
+  // own time stands in.
+  (void)set_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
   if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, config.ifname.c_str(),
                    static_cast<socklen_t>(config.ifname.size())) < 0)
     configured = unexpected(fail("SO_BINDTODEVICE"));
@@ -200,6 +217,12 @@ std::size_t VrrpSocket::read_all() {
     const int n = ::recvmmsg(fd_.native_handle(), rx.msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) break;  // empty (or failed: the next wake retries)
     used = static_cast<std::size_t>(n);
+    // The kernel's arrival times are CLOCK_REALTIME: moved onto the steady clock's time line
+    // by the two clocks' offset now (one pair of reads per batch).
+    timespec real{};
+    ::clock_gettime(CLOCK_REALTIME, &real);
+    const TimePoint steady_now = std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
+    rx_clock_ = {steady_now, std::chrono::seconds{real.tv_sec} + std::chrono::nanoseconds{real.tv_nsec}};
     for (std::size_t i = 0; i < used; ++i) {
       const auto& h = rx.msgs[i].msg_hdr;
       deliver(std::span<const std::byte>(buffer_).subspan(i * kBufferSize, rx.msgs[i].msg_len), h.msg_name,
@@ -237,6 +260,10 @@ void VrrpSocket::deliver(std::span<const std::byte> datagram, const void* name,
       have_info = true;
     } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
       std::memcpy(&p.ttl, CMSG_DATA(c), sizeof p.ttl);
+    } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      timespec ts{};
+      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      p.arrived = arrival(rx_clock_, std::chrono::seconds{ts.tv_sec} + std::chrono::nanoseconds{ts.tv_nsec});
     }
   }
   if (!have_info) return on_drop_(RxDrop::no_ancillary);
@@ -271,6 +298,11 @@ Result<void, int> VrrpSocket::send(const IpAddress& src, const IpAddress& dst,
     });
   }
   return {};
+}
+
+bool VrrpSocket::input_waiting() {
+  pollfd p{fd_.native_handle(), POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & POLLIN) != 0;
 }
 
 void VrrpSocket::flush() {

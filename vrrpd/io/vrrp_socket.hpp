@@ -22,6 +22,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/ip.hpp"
@@ -52,6 +53,8 @@ class PacketEndpoint : public AdvertTransport {
   virtual void set_on_send_error(OnSendError) {}
   // Sends what is queued now (before the loop stops).
   virtual void flush() {}
+  // A message is waiting to be read (a poll(); for a precise timer's spin).
+  virtual bool input_waiting() { return false; }
 };
 
 struct SocketConfig {
@@ -86,6 +89,7 @@ class VrrpSocket final : public PacketEndpoint {
                          std::span<const std::byte> message) override;
   void set_on_send_error(OnSendError f) override { on_send_error_ = std::move(f); }
   void flush() override;
+  bool input_waiting() override;
 
   const Config& config() const { return config_; }
 
@@ -99,6 +103,7 @@ class VrrpSocket final : public PacketEndpoint {
   void deliver(std::span<const std::byte> datagram, const void* name, const void* control,
                std::size_t control_length);
 
+  std::pair<TimePoint, Duration> rx_clock_{};  // steady and realtime, read for a batch
   Config config_;
   boost::asio::io_context& io_;
   boost::asio::posix::stream_descriptor fd_;

@@ -113,7 +113,7 @@ TEST_F(AsioTest, AnUrgentTimerReArmedFromItsCallbackRunsOncePerRunOverdue) {
 }
 
 TEST_F(AsioTest, AnUrgentDeadlineTableFiresItsDueSlotsFromRunOverdue) {
-  DeadlineTable adverts{timers, true};
+  DeadlineTable adverts{timers, DeadlineTable::Wake::urgent};
   DeadlineTable others{timers};
   std::vector<std::string> fired;
   const auto a = adverts.add([&] { fired.push_back("adver"); });
@@ -125,6 +125,32 @@ TEST_F(AsioTest, AnUrgentDeadlineTableFiresItsDueSlotsFromRunOverdue) {
   EXPECT_EQ(fired, std::vector<std::string>{"adver"});
   run_for(20ms);
   EXPECT_EQ(fired, (std::vector<std::string>{"adver", "master_down"}));
+}
+
+// A precise table on the real loop: the slot fires at or after its deadline, never before,
+// after a spin; the spin asks whether input is waiting and polls the urgent timers (an
+// advert due during it goes out from inside it, not after it).
+TEST_F(AsioTest, APreciseTableSpinsToItsDeadlineAndRunsTheUrgentTimersMeanwhile) {
+  timers.set_spin_lead(20ms);  // wide: the early wake-up may itself come late on a busy host
+  DeadlineTable precise{timers, DeadlineTable::Wake::precise};
+  bool spinning = false;
+  precise.set_input_waiting([&] {
+    spinning = true;
+    return false;
+  });
+  std::optional<TimePoint> fired_at;
+  const auto s = precise.add([&] { fired_at = timers.now(); });
+  const auto deadline = timers.now() + 40ms;
+  precise.arm(s, deadline);
+  auto advert = timers.make_urgent_timer();
+  std::optional<bool> advert_in_spin;
+  advert->arm(deadline - 1ms, [&] { advert_in_spin = spinning; });
+  run_for(100ms);
+  ASSERT_TRUE(fired_at);
+  EXPECT_GE(*fired_at, deadline);
+  EXPECT_EQ(precise.spins(), 1U);
+  ASSERT_TRUE(advert_in_spin);
+  EXPECT_TRUE(*advert_in_spin);
 }
 
 TEST_F(AsioTest, ScriptsRunWithoutBlockingTheLoopAndAreReaped) {

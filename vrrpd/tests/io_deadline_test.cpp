@@ -80,5 +80,77 @@ TEST_F(DeadlineTest, CallbacksMayCancelOrReArmOthers) {
   EXPECT_EQ(fired[1], std::make_pair(3, t0 + 15ms));
 }
 
+// A precise table (Master_Down_Timers) wakes the lead before a deadline and spins the rest:
+// the slot fires at its deadline exactly, after one spin that began the lead before it.
+TEST_F(DeadlineTest, APreciseTableWakesTheLeadEarlyAndSpinsToTheDeadline) {
+  timers.lead = 2ms;
+  DeadlineTable precise{timers, DeadlineTable::Wake::precise};
+  std::vector<TimePoint> at;
+  const auto s = precise.add([&] { at.push_back(timers.now()); });
+  const auto t0 = timers.now();
+  precise.arm(s, t0 + 609ms);
+  timers.advance(606ms);
+  EXPECT_TRUE(timers.spins.empty());  // not yet woken
+  timers.advance(10ms);
+  ASSERT_EQ(timers.spins.size(), 1U);
+  EXPECT_EQ(timers.spins[0].from, t0 + 607ms);
+  EXPECT_EQ(timers.spins[0].to, t0 + 609ms);
+  ASSERT_EQ(at.size(), 1U);
+  EXPECT_EQ(at[0], t0 + 609ms);
+  EXPECT_EQ(precise.spins(), 1U);
+  // An ordinary table with the same lead never spins.
+  const auto o = add(1);
+  table.arm(o, timers.now() + 5ms);
+  timers.advance(10ms);
+  EXPECT_EQ(timers.spins.size(), 1U);
+  ASSERT_EQ(fired.size(), 1U);
+}
+
+// A Backup hearing its Master moves Master_Down later and later: the early wake-ups for the
+// old deadlines find nothing due within the lead and spin not at all.
+TEST_F(DeadlineTest, APreciseTableDoesNotSpinForDeadlinesThatMovedLater) {
+  timers.lead = 2ms;
+  DeadlineTable precise{timers, DeadlineTable::Wake::precise};
+  int n = 0;
+  const auto s = precise.add([&] { ++n; });
+  for (int k = 0; k < 50; ++k) {
+    precise.arm(s, timers.now() + 36ms);
+    timers.advance(10ms);
+  }
+  EXPECT_EQ(n, 0);
+  EXPECT_TRUE(timers.spins.empty());
+  timers.advance(1s);  // the adverts stop
+  EXPECT_EQ(n, 1);
+  EXPECT_EQ(timers.spins.size(), 1U);
+}
+
+// A packet waiting when the spin begins (the Master's advert, just in time) stops it: the
+// loop reads the packet first and the deadline is waited for exactly. When the packet moved
+// the deadline later, nothing fires; when it did not, the slot fires at its deadline.
+TEST_F(DeadlineTest, InputWaitingStopsTheSpinAndTheLoopReadsItFirst) {
+  timers.lead = 2ms;
+  DeadlineTable precise{timers, DeadlineTable::Wake::precise};
+  bool waiting = true;
+  precise.set_input_waiting([&] { return waiting; });
+  std::vector<TimePoint> at;
+  const auto s = precise.add([&] { at.push_back(timers.now()); });
+  const auto t0 = timers.now();
+  precise.arm(s, t0 + 100ms);
+  timers.advance(98ms);  // the early wake: input waiting, no spin
+  ASSERT_EQ(timers.spins.size(), 1U);
+  EXPECT_FALSE(timers.spins[0].reached);
+  EXPECT_EQ(precise.spins_stopped(), 1U);
+  EXPECT_TRUE(at.empty());
+  precise.arm(s, t0 + 200ms);  // the advert read: Master_Down moves on
+  timers.advance(50ms);
+  EXPECT_TRUE(at.empty());
+  waiting = true;  // at the next early wake input waits again, but it changes nothing
+  timers.advance(100ms);
+  ASSERT_EQ(at.size(), 1U);
+  EXPECT_EQ(at[0], t0 + 200ms);  // fired at the exact wait, with no second spin
+  EXPECT_EQ(timers.spins.size(), 2U);
+  EXPECT_EQ(precise.spins(), 0U);
+}
+
 }  // namespace
 }  // namespace vigil::vrrp::io

@@ -47,6 +47,24 @@ class ManualTimers final : public io::TimerService {
     clock_.set(std::max(clock_.now(), end));
   }
   const ManualClock& clock() const { return clock_; }
+
+  // Precise tables: the lead they wake early by (zero: no spinning, the default). A spin
+  // moves the clock to its end, unless `stop` says input is waiting; each is recorded.
+  Duration lead{};
+  struct SpinRecord {
+    TimePoint from, to;
+    bool reached;
+  };
+  std::vector<SpinRecord> spins;
+  Duration spin_lead() const override { return lead; }
+  Spin spin_until(TimePoint at, const std::function<bool()>& stop) override {
+    const TimePoint from = now();
+    const bool stopped = stop && stop();
+    if (!stopped) clock_.set(std::max(from, at));
+    spins.push_back({from, now(), !stopped});
+    return {now(), !stopped};
+  }
+
   // Timer::arm calls so far, all timers together.
   std::uint64_t arms() const {
     std::uint64_t n = 0;

@@ -237,6 +237,33 @@ TEST_F(InstanceTest, PriorityZeroFromTheMasterTakesOverAfterSkewTime) {
   EXPECT_EQ(i->state(), State::master);
 }
 
+// The priority 0 that the loop read 3 ms after the kernel had it: Skew_Time counts from its
+// arrival. An arrival before the instance's previous step counts from that step instead.
+TEST_F(InstanceTest, SkewTimeCountsFromThePacketsArrivalNotFromWhenTheLoopReadIt) {
+  auto i = make();
+  i->start(true);
+  timers.advance(100ms);
+  i->receive(from_peer(200));
+  timers.advance(300ms);
+  const auto arrived = timers.now() - 3ms;
+  i->receive(from_peer(0), arrived);
+  timers.advance(56ms);  // arrival + 59 ms: Skew_Time (60 ms) not yet up
+  EXPECT_EQ(i->state(), State::backup);
+  timers.advance(1ms);  // arrival + 60 ms, 57 ms after it was read
+  EXPECT_EQ(i->state(), State::master);
+
+  auto j = make();
+  j->start(true);
+  timers.advance(100ms);
+  j->receive(from_peer(200));  // the previous step, now
+  const auto before = timers.now();
+  j->receive(from_peer(0), before - 50ms);  // "arrived" before it: counts from it
+  timers.advance(59ms);
+  EXPECT_EQ(j->state(), State::backup);
+  timers.advance(1ms);
+  EXPECT_EQ(j->state(), State::master);
+}
+
 // A Backup hearing its Master: the Master_Down deadline moves on every advert, the Timer is
 // armed about once per Master_Down_Interval, not per advert; silence still takes over on time.
 TEST_F(InstanceTest, ABackupsTimerIsNotReArmedPerAdvert) {

@@ -1,0 +1,94 @@
+// VrrpSocket against the kernel, in a network namespace of the test's own (root): what it
+// reports of a message beyond the bytes (the kernel's arrival time), and input_waiting().
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "vrrpd/io/vrrp_socket.hpp"
+
+namespace vigil::vrrp::io {
+namespace {
+
+using namespace std::chrono_literals;
+
+void in_own_netns(const std::function<int()>& body) {
+  if (::geteuid() != 0) GTEST_SKIP() << "SKIPPED: needs root (a network namespace of its own)";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::unshare(CLONE_NEWNET) != 0) {
+      std::perror("unshare(CLONE_NEWNET)");
+      ::_exit(2);
+    }
+    ::_exit(body());
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "see the child's lines above";
+}
+
+#define CHECK(cond)                                                   \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      std::fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      return 1;                                                       \
+    }                                                                 \
+  } while (0)
+
+TimePoint steady_now() { return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now()); }
+
+// A message read 30 ms after it came carries the time it came (SO_TIMESTAMPNS, moved onto
+// the steady clock), not the time it was read; input_waiting() sees it before the read.
+TEST(VrrpSocket, AMessageCarriesItsArrivalTimeNotItsReadTime) {
+  in_own_netns([] {
+    CHECK(std::system("ip link set lo up") == 0);
+    boost::asio::io_context io;
+    SocketConfig c;
+    c.ifname = "lo";
+    c.ifindex = static_cast<int>(::if_nametoindex("lo"));
+    auto s = VrrpSocket::open(io, c);
+    if (!s) std::fprintf(stderr, "open: %s\n", s.error().c_str());
+    CHECK(s.has_value());
+    std::optional<RxPacket> got;
+    (*s)->start([&](const RxPacket& p) { got = p; }, [](RxDrop) {});
+    io.poll();
+    CHECK(!(*s)->input_waiting());
+
+    const int tx = ::socket(AF_INET, SOCK_RAW, 112);
+    CHECK(tx >= 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const unsigned char advert[8] = {0x21, 51, 100, 1, 0, 1, 0, 0};
+    const TimePoint sent = steady_now();
+    CHECK(::sendto(tx, advert, sizeof advert, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) == sizeof advert);
+    ::close(tx);
+    std::this_thread::sleep_for(30ms);
+    CHECK((*s)->input_waiting());
+    const TimePoint read_from = steady_now();
+    io.run_for(100ms);
+    CHECK(got.has_value());
+    CHECK(got->arrived.has_value());
+    CHECK(*got->arrived >= sent - 1ms);  // the two clocks' offset is read to microseconds
+    CHECK(*got->arrived <= read_from - 20ms);
+    CHECK(!(*s)->input_waiting());
+    return 0;
+  });
+}
+
+}  // namespace
+}  // namespace vigil::vrrp::io

@@ -6,6 +6,13 @@
 //       answers "200 OK" with a 2-byte body, then closes (HTTP_GET's). Every second it prints
 //       "<monotonic s> <tcp accepts> <http answers>" (totals since start) and flushes. It polls
 //       every millisecond rather than sleeping in epoll_wait (see serve()).
+//   check_target synfloor N
+//       the least a half-open TCP check can cost, for comparison: N SYNs a second to the
+//       bench's TCP real servers (127.1.i.j:8001, as bench/checker_bench.sh generates them),
+//       sent with sendmmsg every 20 ms (vigil's tick), their SYN-ACKs read with recvmmsg from
+//       a raw socket bound to the source (which receives nothing else), our kernel resetting
+//       each. No timers per probe, no retries, no bookkeeping: the kernel's work and the
+//       fewest system calls. Runs until killed.
 //   check_target adverts IFNAME SECONDS INTERVAL_MS
 //       a raw IP-protocol-112 socket, member of 224.0.0.18 on IFNAME (else the kernel drops
 //       the adverts before raw delivery): the kernel receive time (SO_TIMESTAMPNS) of every
@@ -15,11 +22,14 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -184,12 +194,102 @@ int adverts(const char* ifname, double seconds, double interval_ms) {
   return 0;
 }
 
+std::uint16_t fold(std::uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<std::uint16_t>(~sum);
+}
+
+int synfloor(int n) {
+  const int s = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_TCP);
+  sockaddr_in me{};
+  me.sin_family = AF_INET;
+  me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (s < 0 || bind(s, reinterpret_cast<sockaddr*>(&me), sizeof me) < 0) {
+    std::perror("raw socket");
+    return 1;
+  }
+  constexpr std::size_t kMax = 1024;  // SYNs per tick
+  constexpr double kTick = 0.02;
+  std::vector<std::array<unsigned char, 20>> segs(kMax);
+  std::vector<sockaddr_in> to(kMax);
+  std::vector<iovec> iov(kMax);
+  std::vector<mmsghdr> out(kMax);
+  std::array<std::array<unsigned char, 128>, 64> rx{};
+  std::array<iovec, 64> riov{};
+  std::array<mmsghdr, 64> in{};
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    riov[i] = {rx[i].data(), rx[i].size()};
+    in[i].msg_hdr.msg_iov = &riov[i];
+    in[i].msg_hdr.msg_iovlen = 1;
+  }
+  std::uint32_t next = 0, sport = 0, iss = 1;
+  unsigned long long answered = 0;
+  double owed = 0, t = mono(), next_print = t + 1;
+  for (;;) {
+    if (t >= next_print) {
+      std::printf("%.3f answered %llu\n", t, answered);
+      std::fflush(stdout);
+      next_print += 1;
+    }
+    owed += n * kTick;
+    const auto k = std::min<std::size_t>(kMax, static_cast<std::size_t>(owed));
+    owed -= static_cast<double>(k);
+    for (std::size_t i = 0; i < k; ++i, next = (next + 1) % static_cast<std::uint32_t>(n)) {
+      const std::uint32_t dst = (127u << 24) | (1u << 16) | ((next / 100) << 8) | (next % 100 + 1);
+      const std::uint16_t src_port = static_cast<std::uint16_t>(20000 + sport++ % 40000);
+      auto& h = segs[i];
+      h.fill(0);
+      h[0] = static_cast<unsigned char>(src_port >> 8), h[1] = static_cast<unsigned char>(src_port);
+      h[2] = 8001 >> 8, h[3] = 8001 & 0xff;
+      const std::uint32_t seq = iss++ * 7919u;
+      h[4] = seq >> 24, h[5] = (seq >> 16) & 0xff, h[6] = (seq >> 8) & 0xff, h[7] = seq & 0xff;
+      h[12] = 5 << 4, h[13] = 0x02, h[14] = 0xff, h[15] = 0xff;  // SYN, window 65535
+      std::uint32_t sum = 0x7f00 + 0x0001 + (dst >> 16) + (dst & 0xffff) + IPPROTO_TCP + 20;
+      for (std::size_t b = 0; b < 20; b += 2) sum += (h[b] << 8) | h[b + 1];
+      const std::uint16_t c = fold(sum);
+      h[16] = c >> 8, h[17] = c & 0xff;
+      to[i] = {};
+      to[i].sin_family = AF_INET;
+      to[i].sin_addr.s_addr = htonl(dst);
+      iov[i] = {h.data(), h.size()};
+      out[i] = {};
+      out[i].msg_hdr.msg_name = &to[i];
+      out[i].msg_hdr.msg_namelen = sizeof to[i];
+      out[i].msg_hdr.msg_iov = &iov[i];
+      out[i].msg_hdr.msg_iovlen = 1;
+    }
+    for (std::size_t done = 0; done < k;) {
+      const int r = sendmmsg(s, out.data() + done, static_cast<unsigned>(k - done), 0);
+      if (r <= 0) break;
+      done += static_cast<std::size_t>(r);
+    }
+    for (;;) {
+      const int r = recvmmsg(s, in.data(), in.size(), MSG_DONTWAIT, nullptr);
+      if (r <= 0) break;
+      for (int i = 0; i < r; ++i) {
+        const auto* p = rx[static_cast<std::size_t>(i)].data();
+        const std::size_t ihl = (p[0] & 0x0f) * 4u;
+        if (in[static_cast<std::size_t>(i)].msg_len >= ihl + 14 && (p[ihl + 13] & 0x12) == 0x12) ++answered;
+      }
+    }
+    t += kTick;
+    const double left = t - mono();
+    if (left > 0) {
+      const timespec ts{0, static_cast<long>(left * 1e9)};
+      nanosleep(&ts, nullptr);
+    } else {
+      t = mono();
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "serve" && argc == 4) return serve(std::atoi(argv[2]), std::atoi(argv[3]));
+  if (mode == "synfloor" && argc == 3) return synfloor(std::atoi(argv[2]));
   if (mode == "adverts" && argc == 5) return adverts(argv[2], std::atof(argv[3]), std::atof(argv[4]));
-  std::fprintf(stderr, "usage: check_target serve TCP_PORT HTTP_PORT | adverts IFNAME SECONDS INTERVAL_MS\n");
+  std::fprintf(stderr, "usage: check_target serve TCP_PORT HTTP_PORT | synfloor N | adverts IFNAME SECONDS INTERVAL_MS\n");
   return 2;
 }

@@ -18,6 +18,11 @@
 #           and keepalived -C on the same configuration, both on the real kernel table,
 #           alternating, RUNS rounds, medians; VM_TCP_N TCP_CHECKs, then VM_HTTP_N HTTP_GETs
 #           (TCG is ~30x slower than the host, so fewer by default: see bench/README.md).
+# The TCP cases also run the floor (`check_target synfloor N`): the same number of bare SYNs a
+# second to the same listeners, batched, with nothing else done: the kernel's share of a
+# half-open check, which no checker sending packets can go below. The per-check ratios
+# against it say how much of vigil's CPU is vigil's own, and floor/keepalived how low any
+# half-open checker could get against keepalived's.
 # (Backgrounded programs are started with `ip netns exec`, which execs them: $! is theirs.)
 # Environment: TCP_N (10000) HTTP_N (2000) RUNS (3) WARMUP (5) WINDOW (10) JITTER_SECS (20)
 #              VM_TCP_N (500) VM_HTTP_N (100) VM_CPUS (1) KEEPALIVED (/usr/sbin/keepalived)
@@ -85,6 +90,9 @@ summary() {
   echo "$out"
 }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# CPU per check in us (cpu in % of a core, rate in checks/s), and a ratio of two figures.
+per_check() { awk -v c="$1" -v r="$2" 'BEGIN { printf "%.1f", (r > 0 ? c * 1e4 / r : 0) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 host_bench() {
   echo "== host: vigil -C -n $VIGIL_ARGS (in-memory IPVS), $RUNS runs, ${WARMUP} s warm-up, ${WINDOW} s window; load before: $(load)"
@@ -92,14 +100,22 @@ host_bench() {
   for kind in tcp http; do
     if [[ $kind == tcp ]]; then n_tcp=$TCP_N n_http=0; else n_tcp=0 n_http=$HTTP_N; fi
     gen "$n_tcp" "$n_http" "$tmp/$kind.conf"
+    local floor=()
+    [[ $kind == tcp ]] && floor=("floor:$tmp/check_target")
     sh "$root/bench/checker_bench_run.sh" "$tmp/check_target" "$tmp" "$RUNS" "$WARMUP" "$WINDOW" "$tmp/$kind.conf" \
-      "vigil:$vigil" | tee "$tmp/host-$kind.out"
+      "${floor[@]}" "vigil:$vigil" | tee "$tmp/host-$kind.out"
     read -r cpu usr sys rss rtcp rhttp rans < <(summary "$tmp/host-$kind.out" vigil)
     local rate=$rans seen="$rtcp accepts/s, $rans answered/s"
     [[ $kind == http ]] && rate=$rhttp seen="$rhttp answers/s"
     printf 'host %-4s %5d checks: vigil -C cpu %s %% of one core (user %s, sys %s), RSS %s KiB, checks/s seen: %s; %s us CPU per check (load after: %s)\n' \
       "$kind" "$((n_tcp + n_http))" "$cpu" "$usr" "$sys" "$rss" "$seen" \
       "$(awk -v c="$cpu" -v r="$rate" 'BEGIN { printf "%.1f", (r > 0 ? c * 1e4 / r : 0) }')" "$(load)"
+    if [[ $kind == tcp ]]; then
+      local fcpu fusr fsys frss ftcp fhttp fans
+      read -r fcpu fusr fsys frss ftcp fhttp fans < <(summary "$tmp/host-$kind.out" floor)
+      printf 'host tcp  floor (check_target synfloor: bare SYNs, same rate): cpu %s %% (sys %s), %s answered/s, %s us per check; vigil/floor per check %s\n' \
+        "$fcpu" "$fsys" "$fans" "$(per_check "$fcpu" "$fans")" "$(ratio "$(per_check "$cpu" "$rans")" "$(per_check "$fcpu" "$fans")")"
+    fi
   done
 }
 
@@ -153,8 +169,10 @@ echo "guest: kernel \$(uname -r), \$(grep -c ^processor /proc/cpuinfo) vCPU"
 mkdir -p /tmp/cb
 export VIGIL_ARGS='$VIGIL_ARGS'
 for kind in tcp http; do
+  floor=
+  [ \$kind = tcp ] && floor="floor:$tmp/bundle/bin/check_target"
   sh "$root/bench/checker_bench_run.sh" "$tmp/bundle/bin/check_target" /tmp/cb "$RUNS" "$WARMUP" "$WINDOW" \
-    "$tmp/vm-\$kind.conf" "vigil:$tmp/bundle/bin/vigil" "keepalived:$tmp/bundle/bin/keepalived" |
+    "$tmp/vm-\$kind.conf" \$floor "vigil:$tmp/bundle/bin/vigil" "keepalived:$tmp/bundle/bin/keepalived" |
     sed "s/^result /result-\$kind /"
 done
 EOF
@@ -172,6 +190,14 @@ EOF
       "$(awk -v a="$vc" -v b="$kc" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" \
       "$(awk -v a="$vu" -v b="$ku" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" \
       "$(awk -v a="$vr" -v b="$kr" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+    if [[ $kind == tcp ]]; then
+      local fc fu fs fr ft fh fa vpc kpc fpc
+      read -r fc fu fs fr ft fh fa < <(summary "$tmp/vm-$kind.out" floor)
+      vpc=$(per_check "$vc" "$va") kpc=$(per_check "$kc" "$ka") fpc=$(per_check "$fc" "$fa")
+      printf 'vm tcp  floor (check_target synfloor: bare SYNs, same rate): cpu %s %% (sys %s), %s answered/s\n' "$fc" "$fs" "$fa"
+      printf 'vm tcp  CPU per check answered: vigil %s us, keepalived %s us, floor %s us; vigil/keepalived %s, floor/keepalived %s, vigil/floor %s\n' \
+        "$vpc" "$kpc" "$fpc" "$(ratio "$vpc" "$kpc")" "$(ratio "$fpc" "$kpc")" "$(ratio "$vpc" "$fpc")"
+    fi
   done
   echo "(load after: $(load))"
 }

@@ -5,7 +5,8 @@
 # In a network namespace of its own (lo only: every 127.x.y.z address is local), starts
 # `TARGET serve 8001 8002` (bench/check_target.cpp), then RUNS rounds; in each round every
 # WHO in turn ("vigil:PATH" = `vigil -C -n -f CONF`, "keepalived:PATH" = `keepalived -C -n
-# -f CONF`, its checker child measured) runs WARMUP s, then is measured over WINDOW s:
+# -f CONF`, its checker child measured; "floor:PATH" = `PATH synfloor N`, bench/check_target's
+# bare half-open prober at the CONF's TCP_CHECK count a second) runs WARMUP s, then is measured over WINDOW s:
 #   result WHO RUN cpu_pct user_pct sys_pct RSS_KiB tcp_per_s http_per_s answered_per_s
 # cpu_pct is (utime + stime) over the window / WINDOW (100 = one core); the rates are what
 # the listeners saw in the window: tcp_per_s counts the TCP listener's accepts, which a
@@ -64,6 +65,11 @@ while [ $run -le "$RUNS" ]; do
                 main=$!
                 wait_file "$D/keepalived.cpid" || fail "keepalived's checker did not start: $(cat "$D/keepalived.log")"
                 pid=$(cat "$D/keepalived.cpid") ;;
+            floor)
+                # bench/check_target.cpp's synfloor: the least a half-open check costs, as many
+                # SYNs a second as CONF has TCP_CHECKs.
+                ip netns exec "$NS" "$bin" synfloor "$(grep -c TCP_CHECK "$CONF")" > "$D/floor.log" 2>&1 &
+                pid=$!; main=$pid ;;
             *) fail "unknown checker $name" ;;
         esac
         sleep "$WARMUP"

@@ -343,9 +343,9 @@ struct SynProber::Impl {
   // lookup fails as connect() would if that is why. A failure is delivered from the loop.
   void first_send_failed(std::uint64_t token, int err) {
     if (lost_in_transit(err)) return;
+    --stats.syns;  // not sent; a second try is counted by send_one
     Probe& p = probes.at(token);
     if (p.src) {
-      --stats.syns;  // sent again below, counted there
       auto r = route(p.target, clock.now(), true);
       if (!r) return fail_later(token, r.error());
       p.src = r->src;

@@ -33,6 +33,16 @@ std::optional<TimePoint> DeadlineTable::deadline(Slot s) const {
   return due_[s];
 }
 
+// The spin budget: full at the first spin, then 1 ms more per 50 ms, up to 20 ms.
+bool DeadlineTable::spend(TimePoint now, Duration spin) {
+  constexpr Duration kBurst = std::chrono::milliseconds{20};
+  budget_ = budget_at_ == TimePoint{} ? kBurst : std::min(kBurst, budget_ + (now - budget_at_) / 50);
+  budget_at_ = now;
+  if (budget_ < spin) return false;
+  budget_ -= spin;
+  return true;
+}
+
 void DeadlineTable::schedule(TimePoint at, bool early) {
   wake_ = at;
   timer_->arm(early ? at - lead_ : at, [this] { on_wake(); });
@@ -48,6 +58,11 @@ void DeadlineTable::on_wake() {
   if (lead_ > Duration::zero() && !due_.empty()) {
     const TimePoint first = *std::min_element(due_.begin(), due_.end());
     if (first > now && first - now <= lead_) {
+      if (!spend(now, first - now)) {
+        ++spins_over_budget_;
+        if (first < wake_) schedule(first, false);
+        return;
+      }
       const auto spin = timers_.spin_until(first, input_waiting_);
       if (!spin.reached) {
         // The loop reads the input first; the deadline is then waited for exactly.

@@ -17,7 +17,9 @@
 // only when a deadline is really due within the lead (not at the wake-ups for deadlines that
 // moved later), and stops when `input_waiting` says a packet is waiting: the loop reads it
 // before the timer fires, as it would without the spin (an advert heard at the last moment
-// still keeps the Backup a Backup).
+// still keeps the Backup a Backup). Spinning is budgeted: at most 20 ms at once and 2 % of
+// the time (a sync group member held back re-fires its Master_Down_Timer every interval);
+// past the budget a deadline is waited for as in an ordinary table.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -61,6 +63,7 @@ class DeadlineTable {
   // Spins that reached their deadline, and those input stopped.
   std::uint64_t spins() const { return spins_; }
   std::uint64_t spins_stopped() const { return spins_stopped_; }
+  std::uint64_t spins_over_budget() const { return spins_over_budget_; }
 
  private:
   static constexpr TimePoint kNever = TimePoint::max();
@@ -72,7 +75,10 @@ class DeadlineTable {
   std::unique_ptr<Timer> timer_;
   Duration lead_{};             // precise: the TimerService's spin_lead(); else zero
   std::function<bool()> input_waiting_;
-  std::uint64_t spins_{0}, spins_stopped_{0};
+  std::uint64_t spins_{0}, spins_stopped_{0}, spins_over_budget_{0};
+  Duration budget_{};        // spin time left; refilled at 2 % of the time, up to 20 ms
+  TimePoint budget_at_{};    // when it was last refilled
+  bool spend(TimePoint now, Duration spin);
   TimePoint wake_{kNever};      // the deadline timer_ waits for (from lead_ before); kNever: none
   std::vector<TimePoint> due_;  // per slot; kNever: not armed
   std::deque<std::function<void()>> fire_;  // per slot (a deque: stable while one runs)

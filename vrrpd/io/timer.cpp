@@ -144,14 +144,18 @@ bool AsioTimerService::run_overdue() {
   return fired;
 }
 
-// The urgent lane is polled about every 20 us, the stop predicate (a poll() of the sockets)
-// about every 50 us: a spin is at most the lead plus one of those.
+// The urgent lane is polled between pauses, the stop predicate (a poll() of the sockets)
+// about every 50 us and once more at `at`: input that came during the spin is read before
+// the deadline fires, as the loop would have. Bounded in real time too (lead + 5 ms), for a
+// clock that does not move: then it ends as if stopped.
 TimerService::Spin AsioTimerService::spin_until(TimePoint at, const std::function<bool()>& stop) {
   constexpr auto kStopEvery = std::chrono::microseconds{50};
+  const auto give_up = std::chrono::steady_clock::now() + spin_lead_ + std::chrono::milliseconds{5};
   TimePoint next_stop_check = clock_.now();
   for (;;) {
     const TimePoint t = clock_.now();
-    if (t >= at) return {t, true};
+    if (t >= at) return {t, !(stop && stop())};
+    if (std::chrono::steady_clock::now() > give_up) return {t, false};
     if (stop && t >= next_stop_check) {
       if (stop()) return {clock_.now(), false};
       next_stop_check = t + kStopEvery;

@@ -42,7 +42,7 @@ class TimerService {
     TimePoint now;  // when the spin ended
     bool reached;   // at `at`; false: `stop` said input is waiting
   };
-  // Busy-waits until `at`, or until `stop` (if set) returns true.
+  // Busy-waits until `at`, or until `stop` (if set) returns true (asked again at `at`).
   virtual Spin spin_until(TimePoint at, const std::function<bool()>& stop) {
     (void)stop;
     const TimePoint t = now();

@@ -39,13 +39,24 @@ std::chrono::steady_clock::time_point linger_until() {
 }
 
 // The arrival time on the steady clock's time line, from the kernel's realtime stamp and the
-// two clocks read together; none when the stamp is in the future or over a second old (the
-// realtime clock was stepped meanwhile).
-std::optional<TimePoint> arrival(const std::pair<TimePoint, Duration>& clocks, Duration stamp) {
-  const auto& [steady_now, real_now] = clocks;
-  const Duration age = real_now - stamp;
-  if (age < Duration::zero() || age > std::chrono::seconds{1}) return std::nullopt;
-  return steady_now - age;
+// two clocks read together; none when the stamp is in the future or over 100 ms old (the
+// loop's own time is then as good), or when the batch's clocks are not to be trusted.
+constexpr auto kMaxAge = std::chrono::milliseconds{100};
+
+Duration realtime_now() {
+  timespec real{};
+  ::clock_gettime(CLOCK_REALTIME, &real);
+  return std::chrono::seconds{real.tv_sec} + std::chrono::nanoseconds{real.tv_nsec};
+}
+Duration clock_offset() {
+  const auto steady = std::chrono::steady_clock::now().time_since_epoch();
+  return realtime_now() - std::chrono::duration_cast<Duration>(steady);
+}
+std::optional<TimePoint> arrival(const VrrpSocket::RxClock& clocks, Duration stamp) {
+  if (!clocks.trusted) return std::nullopt;
+  const Duration age = clocks.real - stamp;
+  if (age < Duration::zero() || age > kMaxAge) return std::nullopt;
+  return clocks.steady - age;
 }
 
 int set_int(int fd, int level, int name, int value) {
@@ -165,6 +176,7 @@ VrrpSocket::VrrpSocket(boost::asio::io_context& io, int fd, Config config)
       buffer_(kBufferSize * kBatch),
       rx_(std::make_unique<RxSlots>(buffer_)),
       alive_(std::make_shared<bool>(true)) {
+  rx_clock_.offset = clock_offset();  // what the first batch's is compared with
   // Hundreds of instances' adverts arrive in one burst: room for them (root may exceed
   // rmem_max; otherwise the default stays).
   const int size = kReceiveBuffer;
@@ -218,11 +230,15 @@ std::size_t VrrpSocket::read_all() {
     if (n <= 0) break;  // empty (or failed: the next wake retries)
     used = static_cast<std::size_t>(n);
     // The kernel's arrival times are CLOCK_REALTIME: moved onto the steady clock's time line
-    // by the two clocks' offset now (one pair of reads per batch).
-    timespec real{};
-    ::clock_gettime(CLOCK_REALTIME, &real);
+    // by the two clocks' offset now (one pair of reads per batch). A realtime step between a
+    // stamp and this read (ntpd or chronyd stepping the clock at boot) would move arrivals by
+    // the step: the stamps are trusted only when the offset is where the previous batch
+    // found it (within 1 ms; slewing moves it by microseconds a second).
     const TimePoint steady_now = std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
-    rx_clock_ = {steady_now, std::chrono::seconds{real.tv_sec} + std::chrono::nanoseconds{real.tv_nsec}};
+    const Duration real_now = realtime_now();
+    const Duration offset = real_now - steady_now.time_since_epoch();
+    const bool steady_offset = rx_clock_.offset && std::chrono::abs(offset - *rx_clock_.offset) < std::chrono::milliseconds{1};
+    rx_clock_ = {steady_now, real_now, offset, steady_offset};
     for (std::size_t i = 0; i < used; ++i) {
       const auto& h = rx.msgs[i].msg_hdr;
       deliver(std::span<const std::byte>(buffer_).subspan(i * kBufferSize, rx.msgs[i].msg_len), h.msg_name,

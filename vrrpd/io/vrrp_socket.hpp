@@ -22,6 +22,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -93,6 +94,14 @@ class VrrpSocket final : public PacketEndpoint {
 
   const Config& config() const { return config_; }
 
+  // The two clocks as read for a batch of reads, and whether its arrival stamps are trusted.
+  struct RxClock {
+    TimePoint steady{};
+    Duration real{};                 // CLOCK_REALTIME since the epoch
+    std::optional<Duration> offset;  // real - steady
+    bool trusted{false};
+  };
+
  private:
   struct Outgoing;
   struct RxSlots;  // recvmmsg's headers, set up once
@@ -103,7 +112,7 @@ class VrrpSocket final : public PacketEndpoint {
   void deliver(std::span<const std::byte> datagram, const void* name, const void* control,
                std::size_t control_length);
 
-  std::pair<TimePoint, Duration> rx_clock_{};  // steady and realtime, read for a batch
+  RxClock rx_clock_{};
   Config config_;
   boost::asio::io_context& io_;
   boost::asio::posix::stream_descriptor fd_;

@@ -124,6 +124,29 @@ TEST_F(DeadlineTest, APreciseTableDoesNotSpinForDeadlinesThatMovedLater) {
   EXPECT_EQ(timers.spins.size(), 1U);
 }
 
+// A sync group member held back re-fires its Master_Down_Timer every 36 ms: the spins stay
+// within the budget (20 ms, then 2 % of the time), and every deadline still fires on time.
+TEST_F(DeadlineTest, SpinningIsBudgeted) {
+  timers.lead = 2ms;
+  DeadlineTable precise{timers, DeadlineTable::Wake::precise};
+  std::vector<TimePoint> at;
+  DeadlineTable::Slot s{};
+  s = precise.add([&] {
+    at.push_back(timers.now());
+    precise.arm(s, timers.now() + 36ms);
+  });
+  const auto t0 = timers.now();
+  precise.arm(s, t0 + 36ms);
+  timers.advance(10s);
+  ASSERT_EQ(at.size(), 277U);  // 10 s / 36 ms
+  for (std::size_t i = 0; i < at.size(); ++i) EXPECT_EQ(at[i], t0 + 36ms * static_cast<int>(i + 1));
+  Duration spun{};
+  for (const auto& r : timers.spins) spun += r.to - r.from;
+  EXPECT_LE(spun, 20ms + 10000ms / 50 + 2ms);  // without the budget: 277 x 2 ms
+  EXPECT_GT(precise.spins_over_budget(), 100U);
+  EXPECT_GE(precise.spins(), 100U);
+}
+
 // A packet waiting when the spin begins (the Master's advert, just in time) stops it: the
 // loop reads the packet first and the deadline is waited for exactly. When the packet moved
 // the deadline later, nothing fires; when it did not, the slot fires at its deadline.
@@ -147,7 +170,7 @@ TEST_F(DeadlineTest, InputWaitingStopsTheSpinAndTheLoopReadsItFirst) {
   waiting = true;  // at the next early wake input waits again, but it changes nothing
   timers.advance(100ms);
   ASSERT_EQ(at.size(), 1U);
-  EXPECT_EQ(at[0], t0 + 200ms);  // fired at the exact wait, with no second spin
+  EXPECT_EQ(at[0], t0 + 200ms);  // fired at the exact wait: both spins were stopped
   EXPECT_EQ(timers.spins.size(), 2U);
   EXPECT_EQ(precise.spins(), 0U);
 }

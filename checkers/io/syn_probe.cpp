@@ -36,7 +36,6 @@ namespace {
 constexpr std::size_t kBatch = 32;      // segments per recvmmsg
 constexpr std::size_t kRxSize = 192;    // an IPv4 header and a TCP header, both with options
 constexpr int kMaxBatchesPerWake = 8;   // then the rest after what else is ready
-constexpr std::size_t kSendBatch = 16;  // first SYNs per sendmmsg (the urgent lane is polled between)
 constexpr Duration kFirstRetransmit = 1s;  // RFC 6298's initial RTO, doubled after each
 constexpr Duration kRouteTtl = 10s;     // how long a looked-up source (and ifindex) is used
 
@@ -88,12 +87,9 @@ struct SynProber::Impl {
     // the clone (10,000 checks/s: ~1.5 % of a core). A second source unbinds it for good.
     std::optional<IpAddress> pinned;  // the socket is bound to it
     bool many_sources{false};         // unbound for good
-    // The probes whose first SYN start() encoded, sent together by flush().
-    std::vector<std::uint64_t> outbox;
   };
   struct Probe {
     ProbeDone done;
-    TcpTarget target;  // to look the route up again if the first send is refused
     Family family{};
     Flow flow;
     std::uint32_t iss{};
@@ -150,9 +146,6 @@ struct SynProber::Impl {
   std::array<int, 2> udp{-1, -1};  // for route lookups without bind_if or bindto
   Urgent* urgent{nullptr};
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
-  bool flush_posted{false};
-  std::vector<std::uint64_t> sending;  // the outbox being sent (its storage reused)
-  SynProber::Stats stats;
 
   Side& side(Family f) { return sides[side_of(f)]; }
   int fd(Family f) { return side(f).raw->native_handle(); }
@@ -235,15 +228,11 @@ struct SynProber::Impl {
     return std::nullopt;
   }
 
-  // Encodes p's SYN for its source (IPv4's checksum).
-  static void encode(Probe& p) {
+  // Encodes p's SYN for its source (IPv4's checksum) and sends it: 0 or the errno.
+  int send_first(Probe& p) {
     const std::optional<syn::PseudoHeader> ph =
         p.family == Family::v4 ? std::optional(syn::PseudoHeader{*p.src, p.flow.addr}) : std::nullopt;
     p.syn = syn::encode_syn({.src_port = p.flow.src_port, .dst_port = p.flow.port, .seq = p.iss}, ph);
-  }
-  int send_one(const Probe& p) {
-    ++stats.send_calls;
-    ++stats.syns;
     return send_segment(fd(p.family), p.family, p.to, p.syn, p.src, p.ifindex);
   }
 
@@ -268,8 +257,17 @@ struct SynProber::Impl {
     pin_source(t.address.family(), p.src);
     p.to = to_sockaddr(t.address, p.ifindex, 0);  // port 0: raw sockets take no port
     p.iss = static_cast<std::uint32_t>(rng());
-    encode(p);
-    p.target = t;
+    int err = send_first(p);
+    if (err != 0 && !lost_in_transit(err) && p.src) {
+      // Maybe the remembered source is no longer ours (a VIP that moved away): look again;
+      // the lookup fails as connect() would if that is why.
+      r = route(t, now, true);
+      if (!r) return fail(r.error());
+      p.src = r->src;
+      pin_source(t.address.family(), p.src);
+      err = send_first(p);
+    }
+    if (err != 0 && !lost_in_transit(err)) return fail(connect_error(err));
     p.deadline = deadline;
     p.next_syn = now + kFirstRetransmit;
     p.due = std::min(p.next_syn, deadline);
@@ -278,89 +276,7 @@ struct SynProber::Impl {
     const TimePoint due = p.due;
     probes.emplace(token, std::move(p));
     schedule(token, due);
-    s.outbox.push_back(token);
-    if (!std::exchange(flush_posted, true))
-      asio::post(io, [this, alive = std::weak_ptr<bool>(alive)] {
-        if (alive.lock()) flush();
-      });
     return Started::probing;
-  }
-
-  // --- sending ---------------------------------------------------------------------------
-  // The first SYNs of a turn's probes go out after the turn, kSendBatch to a sendmmsg: one
-  // system call for many (under an emulated CPU each costs more than a SYN's own kernel
-  // work). On loopback the listener's SYN-ACK and our kernel's RST are handled inside the
-  // call, so a batch is bounded and the urgent lane is polled between batches.
-
-  void flush() {
-    flush_posted = false;
-    const auto guard = alive;
-    for (const Family f : {Family::v4, Family::v6}) {
-      sending.clear();
-      std::swap(sending, side(f).outbox);
-      std::array<std::uint64_t, kSendBatch> batch{};
-      for (std::size_t i = 0; i < sending.size();) {
-        std::size_t n = 0;
-        for (; i < sending.size() && n < kSendBatch; ++i)
-          if (probes.contains(sending[i])) batch[n++] = sending[i];  // else cancelled since
-        if (n == 0) continue;
-        send_batch(f, std::span(batch).first(n));
-        if (urgent) urgent->poll();
-        if (!*guard) return;
-      }
-    }
-  }
-
-  void send_batch(Family f, std::span<const std::uint64_t> tokens) {
-    std::array<mmsghdr, kSendBatch> msgs{};
-    std::array<iovec, kSendBatch> iovs{};
-    std::array<PktinfoControl, kSendBatch> controls{};
-    for (std::size_t k = 0; k < tokens.size(); ++k) {
-      Probe& p = probes.at(tokens[k]);
-      iovs[k] = {p.syn.data(), p.syn.size()};
-      auto& h = msgs[k].msg_hdr;
-      h.msg_name = const_cast<sockaddr*>(p.to.get());
-      h.msg_namelen = p.to.length;
-      h.msg_iov = &iovs[k];
-      h.msg_iovlen = 1;
-      if (p.src || p.ifindex != 0) set_pktinfo(h, controls[k], f, p.ifindex, p.src);
-    }
-    stats.syns += tokens.size();
-    for (std::size_t k = 0; k < tokens.size();) {
-      ++stats.send_calls;
-      const int sent = ::sendmmsg(fd(f), msgs.data() + k, static_cast<unsigned>(tokens.size() - k), MSG_DONTWAIT);
-      if (sent > 0) {
-        k += static_cast<std::size_t>(sent);
-        continue;
-      }
-      first_send_failed(tokens[k], errno);  // the call stopped at message k
-      ++k;
-    }
-  }
-
-  // A lost SYN is sent again at 1 s, as connect() would. Otherwise maybe the remembered
-  // source is no longer ours (a VIP that moved away): the route is looked up again, and that
-  // lookup fails as connect() would if that is why. A failure is delivered from the loop.
-  void first_send_failed(std::uint64_t token, int err) {
-    if (lost_in_transit(err)) return;
-    --stats.syns;  // not sent; a second try is counted by send_one
-    Probe& p = probes.at(token);
-    if (p.src) {
-      auto r = route(p.target, clock.now(), true);
-      if (!r) return fail_later(token, r.error());
-      p.src = r->src;
-      pin_source(p.family, p.src);
-      encode(p);
-      err = send_one(p);
-      if (err == 0 || lost_in_transit(err)) return;
-    }
-    fail_later(token, connect_error(err));
-  }
-
-  void fail_later(std::uint64_t token, std::string why) {
-    asio::post(io, [this, token, why = std::move(why), alive = std::weak_ptr<bool>(alive)]() mutable {
-      if (alive.lock()) finish(token, {false, std::nullopt, std::move(why)});
-    });
   }
 
   // Ends a probe and tells its owner (who may start or cancel others, or destroy us).
@@ -426,7 +342,7 @@ struct SynProber::Impl {
         continue;
       }
       // connect()'s retransmission: the same SYN; a failure now is a lost SYN.
-      send_one(p);
+      send_segment(fd(p.family), p.family, p.to, p.syn, p.src, p.ifindex);
       p.gap *= 2;
       p.next_syn += p.gap;
       p.due = std::min(p.next_syn, p.deadline);
@@ -564,6 +480,5 @@ SynProber::Started SynProber::start(std::uint64_t token, const TcpTarget& t, Tim
 void SynProber::cancel(std::uint64_t token) { impl_->cancel(token); }
 std::size_t SynProber::in_flight() const { return impl_->probes.size(); }
 void SynProber::set_urgent(Urgent* urgent) { impl_->urgent = urgent; }
-SynProber::Stats SynProber::stats() const { return impl_->stats; }
 
 }  // namespace vigil::checkers::io

@@ -21,9 +21,6 @@
 //   (not listening): no other socket gets them and the kernel resets the SYN-ACKs they
 //   receive. Two probes in flight never share (destination, port, source port); when all
 //   are taken for one destination, the probe is declined (the caller connect()s).
-// - start() encodes the SYN and queues it; the SYNs of the probes started in one turn go out
-//   after it, 16 to a sendmmsg (the urgent lane polled between): one system call for many.
-//   A send refused then (not a lost SYN) is failed from the loop, through `done`.
 // - A random ISS per probe; the SYN is sent again, unchanged, 1 s, 3 s, 7 s ... after the
 //   first while the deadline allows (connect()'s schedule).
 // - `bindto` pins the source (IP_PKTINFO / IPV6_PKTINFO), `bind_if` the interface (the
@@ -70,11 +67,6 @@ class SynProber {
   void cancel(std::uint64_t token);
   std::size_t in_flight() const;
   void set_urgent(Urgent* urgent);
-  struct Stats {
-    std::uint64_t syns{0};        // SYNs sent, first ones and again
-    std::uint64_t send_calls{0};  // the system calls that sent them (sendmmsg, sendmsg)
-  };
-  Stats stats() const;
 
  private:
   struct Impl;

@@ -106,12 +106,6 @@ std::string TcpProber::set_mode(TcpCheckMode mode) {
 
 bool TcpProber::half_open(Family family) const { return syn_ && syn_->unavailable(family).empty(); }
 
-TcpProber::SynStats TcpProber::syn_stats() const {
-  if (!syn_) return {};
-  const auto s = syn_->stats();
-  return {s.syns, s.send_calls};
-}
-
 void TcpProber::set_urgent(Urgent* urgent) {
   urgent_ = urgent;
   if (syn_) syn_->set_urgent(urgent);

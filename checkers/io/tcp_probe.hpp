@@ -68,13 +68,6 @@ class TcpProber {
   std::string set_mode(TcpCheckMode mode);
   // Whether probes of `family` are half-open now.
   bool half_open(Family family) const;
-  // Half-open probes' SYNs sent, and the system calls that sent them (a turn's first SYNs
-  // go out together, up to 16 to a sendmmsg).
-  struct SynStats {
-    std::uint64_t syns{0};
-    std::uint64_t send_calls{0};
-  };
-  SynStats syn_stats() const;
 
  private:
   struct Pending;  // a connect in progress

@@ -257,28 +257,6 @@ TEST(SynProbe, ConcurrentProbesOfOneTargetAllComplete) {
   EXPECT_EQ(listener.accepts(), 0);
 }
 
-// The first SYNs of the probes started in one turn go out together: 40 probes (to 40
-// addresses, so that none waits for a source port) cost 3 sendmmsg calls, not 40 sendmsg;
-// every one is answered.
-TEST(SynProbe, TheSynsOfOneTurnGoOutTogether) {
-  asio::io_context io;
-  Listener listener(io, asio::ip::address_v4::any());
-  TcpProber prober(io);
-  NEED_HALF_OPEN(prober, Family::v4);
-  std::vector<Outcome> r(40);
-  for (std::uint32_t i = 0; i < r.size(); ++i)
-    prober.start({IpAddress::v4(0x7f000001 + i), listener.port()}, now() + 2s, record(r[i]));
-  EXPECT_EQ(prober.syn_stats().syns, 0U);  // queued: nothing sent inside start()
-  ASSERT_TRUE(run_until(io, [&] {
-    return std::all_of(r.begin(), r.end(), [](const Outcome& o) { return o.outcome.has_value(); });
-  }));
-  for (const auto& o : r) EXPECT_TRUE(o.outcome->ok) << o.outcome->reason;
-  EXPECT_EQ(prober.syn_stats().syns, 40U);
-  EXPECT_LE(prober.syn_stats().send_calls, 3U);  // 16 + 16 + 8 (fewer calls than 40 sendmsg)
-  io.run_for(50ms);
-  EXPECT_EQ(listener.accepts(), 0);
-}
-
 // The SYNs to `port` seen on loopback by a raw socket of the test's own: their source
 // address and port.
 struct SynSniffer {
@@ -452,7 +430,7 @@ TEST(SynProbe, TheUrgentLaneIsPolledBeforeEachResult) {
   for (int i = 0; i < 3; ++i)
     prober.start({kLoopback, listener.port()}, now() + 2s, [&](ProbeOutcome) { order.push_back(urgent.polls); });
   ASSERT_TRUE(run_until(io, [&] { return order.size() == 3; }));
-  EXPECT_EQ(order, (std::vector<int>{2, 3, 4}));  // one after the batch of SYNs, one before each result
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
 }
 
 TEST(SynProbe, ADoneMayStartTheNextProbe) {

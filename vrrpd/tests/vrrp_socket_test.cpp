@@ -17,6 +17,8 @@
 
 #include <gtest/gtest.h>
 
+#include "vrrpd/tests/own_netns.hpp"
+
 #include "vrrpd/io/vrrp_socket.hpp"
 
 namespace vigil::vrrp::io {
@@ -24,30 +26,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-void in_own_netns(const std::function<int()>& body) {
-  if (::geteuid() != 0) GTEST_SKIP() << "SKIPPED: needs root (a network namespace of its own)";
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    if (::unshare(CLONE_NEWNET) != 0) {
-      std::perror("unshare(CLONE_NEWNET)");
-      ::_exit(2);
-    }
-    ::_exit(body());
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "see the child's lines above";
-}
-
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      std::fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      return 1;                                                       \
-    }                                                                 \
-  } while (0)
+using test::in_own_netns;
 
 TimePoint steady_now() { return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now()); }
 

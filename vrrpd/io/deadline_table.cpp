@@ -58,15 +58,12 @@ void DeadlineTable::on_wake() {
   if (lead_ > Duration::zero() && !due_.empty()) {
     const TimePoint first = *std::min_element(due_.begin(), due_.end());
     if (first > now && first - now <= lead_) {
-      if (!spend(now, first - now)) {
-        ++spins_over_budget_;
-        if (first < wake_) schedule(first, false);
-        return;
-      }
-      const auto spin = timers_.spin_until(first, input_waiting_);
+      // Over budget, or input came during the spin (the loop reads it first): the deadline
+      // is then waited for exactly.
+      const bool afford = spend(now, first - now);
+      const auto spin = afford ? timers_.spin_until(first, input_waiting_) : TimerService::Spin{};
       if (!spin.reached) {
-        // The loop reads the input first; the deadline is then waited for exactly.
-        ++spins_stopped_;
+        ++(afford ? spins_stopped_ : spins_over_budget_);
         if (first < wake_) schedule(first, false);
         return;
       }

@@ -42,7 +42,8 @@ class TimerService {
     TimePoint now;  // when the spin ended
     bool reached;   // at `at`; false: `stop` said input is waiting
   };
-  // Busy-waits until `at`, or until `stop` (if set) returns true (asked again at `at`).
+  // Busy-waits until `at`, or until `stop` (if set) returns true (asked again at `at`),
+  // running the urgent timers as they come due (and those due by `at` before returning).
   virtual Spin spin_until(TimePoint at, const std::function<bool()>& stop) {
     (void)stop;
     const TimePoint t = now();

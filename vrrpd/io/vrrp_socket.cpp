@@ -48,9 +48,14 @@ Duration realtime_now() {
   ::clock_gettime(CLOCK_REALTIME, &real);
   return std::chrono::seconds{real.tv_sec} + std::chrono::nanoseconds{real.tv_nsec};
 }
-Duration clock_offset() {
-  const auto steady = std::chrono::steady_clock::now().time_since_epoch();
-  return realtime_now() - std::chrono::duration_cast<Duration>(steady);
+// The two clocks now, and whether their offset is where it was at the previous reading
+// (within 1 ms; slewing moves it by microseconds a second).
+VrrpSocket::RxClock read_clocks(const std::optional<Duration>& previous_offset) {
+  const TimePoint steady = std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
+  const Duration real = realtime_now();
+  const Duration offset = real - steady.time_since_epoch();
+  const bool trusted = previous_offset && std::chrono::abs(offset - *previous_offset) < std::chrono::milliseconds{1};
+  return {steady, real, offset, trusted};
 }
 std::optional<TimePoint> arrival(const VrrpSocket::RxClock& clocks, Duration stamp) {
   if (!clocks.trusted) return std::nullopt;
@@ -176,7 +181,7 @@ VrrpSocket::VrrpSocket(boost::asio::io_context& io, int fd, Config config)
       buffer_(kBufferSize * kBatch),
       rx_(std::make_unique<RxSlots>(buffer_)),
       alive_(std::make_shared<bool>(true)) {
-  rx_clock_.offset = clock_offset();  // what the first batch's is compared with
+  rx_clock_.offset = read_clocks({}).offset;  // what the first batch's is compared with
   // Hundreds of instances' adverts arrive in one burst: room for them (root may exceed
   // rmem_max; otherwise the default stays).
   const int size = kReceiveBuffer;
@@ -233,12 +238,8 @@ std::size_t VrrpSocket::read_all() {
     // by the two clocks' offset now (one pair of reads per batch). A realtime step between a
     // stamp and this read (ntpd or chronyd stepping the clock at boot) would move arrivals by
     // the step: the stamps are trusted only when the offset is where the previous batch
-    // found it (within 1 ms; slewing moves it by microseconds a second).
-    const TimePoint steady_now = std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
-    const Duration real_now = realtime_now();
-    const Duration offset = real_now - steady_now.time_since_epoch();
-    const bool steady_offset = rx_clock_.offset && std::chrono::abs(offset - *rx_clock_.offset) < std::chrono::milliseconds{1};
-    rx_clock_ = {steady_now, real_now, offset, steady_offset};
+    // found it.
+    rx_clock_ = read_clocks(rx_clock_.offset);
     for (std::size_t i = 0; i < used; ++i) {
       const auto& h = rx.msgs[i].msg_hdr;
       deliver(std::span<const std::byte>(buffer_).subspan(i * kBufferSize, rx.msgs[i].msg_len), h.msg_name,

@@ -63,6 +63,14 @@ class InstanceTest : public ::testing::Test {
     a.addresses = {ip("192.0.2.100")};
     return {a, ip("192.0.2.12")};
   }
+  // Started, 100 ms on, and hearing its Master (priority 200): a Backup.
+  std::unique_ptr<Instance> backup_hearing_master() {
+    auto i = make();
+    i->start(true);
+    timers.advance(100ms);
+    i->receive(from_peer(200));
+    return i;
+  }
 };
 
 TEST_F(InstanceTest, StartsAsBackupAndTakesOverWhenTheMasterDownTimerFires) {
@@ -226,10 +234,7 @@ TEST_F(InstanceTest, AMissingOrDownInterfaceStartsInFault) {
 }
 
 TEST_F(InstanceTest, PriorityZeroFromTheMasterTakesOverAfterSkewTime) {
-  auto i = make();
-  i->start(true);
-  timers.advance(100ms);
-  i->receive(from_peer(200));
+  auto i = backup_hearing_master();
   timers.advance(300ms);
   ASSERT_EQ(i->state(), State::backup);
   i->receive(from_peer(0));
@@ -240,10 +245,7 @@ TEST_F(InstanceTest, PriorityZeroFromTheMasterTakesOverAfterSkewTime) {
 // The priority 0 that the loop read 3 ms after the kernel had it: Skew_Time counts from its
 // arrival. An arrival before the instance's previous step counts from that step instead.
 TEST_F(InstanceTest, SkewTimeCountsFromThePacketsArrivalNotFromWhenTheLoopReadIt) {
-  auto i = make();
-  i->start(true);
-  timers.advance(100ms);
-  i->receive(from_peer(200));
+  auto i = backup_hearing_master();
   timers.advance(300ms);
   const auto arrived = timers.now() - 3ms;
   i->receive(from_peer(0), arrived);
@@ -252,10 +254,7 @@ TEST_F(InstanceTest, SkewTimeCountsFromThePacketsArrivalNotFromWhenTheLoopReadIt
   timers.advance(1ms);  // arrival + 60 ms, 57 ms after it was read
   EXPECT_EQ(i->state(), State::master);
 
-  auto j = make();
-  j->start(true);
-  timers.advance(100ms);
-  j->receive(from_peer(200));  // the previous step, now
+  auto j = backup_hearing_master();  // its previous step: now
   const auto before = timers.now();
   j->receive(from_peer(0), before - 50ms);  // "arrived" before it: counts from it
   timers.advance(59ms);
@@ -267,10 +266,7 @@ TEST_F(InstanceTest, SkewTimeCountsFromThePacketsArrivalNotFromWhenTheLoopReadIt
 // A Backup hearing its Master: the Master_Down deadline moves on every advert, the Timer is
 // armed about once per Master_Down_Interval, not per advert; silence still takes over on time.
 TEST_F(InstanceTest, ABackupsTimerIsNotReArmedPerAdvert) {
-  auto i = make();
-  i->start(true);
-  timers.advance(100ms);
-  i->receive(from_peer(200));
+  auto i = backup_hearing_master();
   ASSERT_EQ(i->state(), State::backup);
   const auto before = timers.arms();
   for (int k = 0; k < 100; ++k) {

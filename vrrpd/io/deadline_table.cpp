@@ -61,7 +61,7 @@ void DeadlineTable::on_wake() {
       // Over budget, or input came during the spin (the loop reads it first): the deadline
       // is then waited for exactly.
       const bool afford = spend(now, first - now);
-      const auto spin = afford ? timers_.spin_until(first, input_waiting_) : TimerService::Spin{};
+      const auto spin = afford ? timers_.spin_until(first, input_waiting_) : TimerService::Spin{now, false};
       if (!spin.reached) {
         ++(afford ? spins_stopped_ : spins_over_budget_);
         if (first < wake_) schedule(first, false);

@@ -144,9 +144,10 @@ bool AsioTimerService::run_overdue() {
   return fired;
 }
 
-// The urgent lane is polled between pauses, the stop predicate (a poll() of the sockets)
-// about every 50 us and once more at `at`: input that came during the spin is read before
-// the deadline fires, as the loop would have. Bounded in real time too (lead + 5 ms), for a
+// The urgent lane is polled between pauses and once more at `at` (a thread preempted across
+// `at` still runs the urgent timers that came due meanwhile first), the stop predicate (a
+// poll() of the sockets) about every 50 us and once more at `at`: input that came during the
+// spin is read before the deadline fires, as the loop would have. Bounded in real time too (lead + 5 ms), for a
 // clock that does not move: then it ends as if stopped.
 TimerService::Spin AsioTimerService::spin_until(TimePoint at, const std::function<bool()>& stop) {
   constexpr auto kStopEvery = std::chrono::microseconds{50};
@@ -159,8 +160,8 @@ TimerService::Spin AsioTimerService::spin_until(TimePoint at, const std::functio
   for (;;) {
     const TimePoint t = clock_.now();
     if (t >= at) {
-      // Preempted across the deadline, urgent timers due before it may not have run yet:
-      // they go first, as they would have without the preemption.
+      // Preempted across the deadline, urgent timers that came due meanwhile may not have
+      // run yet: they go first, as they would have without the preemption.
       run_urgent();
       return {clock_.now(), !(stop && stop())};
     }

@@ -42,8 +42,9 @@ class TimerService {
     TimePoint now;  // when the spin ended
     bool reached;   // at `at`; false: `stop` said input is waiting
   };
-  // Busy-waits until `at`, or until `stop` (if set) returns true (asked again at `at`),
-  // running the urgent timers as they come due (and those due by `at` before returning).
+  // Busy-waits until `at`, or until `stop` (if set) returns true (asked again at `at`).
+  // AsioTimerService runs the urgent timers as they come due meanwhile, and those due by the
+  // time it returns.
   virtual Spin spin_until(TimePoint at, const std::function<bool()>& stop) {
     (void)stop;
     const TimePoint t = now();

@@ -156,6 +156,22 @@ TEST_F(AsioTest, APreciseTableSpinsToItsDeadlineAndRunsTheUrgentTimersMeanwhile)
   EXPECT_TRUE(*advert_in_spin);
 }
 
+// A spin whose thread was preempted across its deadline (here: the clock is past it at the
+// first read) still runs the urgent timers that came due meanwhile before it returns.
+TEST(AsioSpin, UrgentTimersDueBeforeTheDeadlineRunEvenWhenTheSpinStartsPastIt) {
+  boost::asio::io_context io;
+  ManualClock clock{TimePoint{} + 1s};
+  AsioTimerService timers{io, clock};
+  auto advert = timers.make_urgent_timer();
+  bool fired = false;
+  advert->arm(clock.now() + 5ms, [&] { fired = true; });
+  const TimePoint deadline = clock.now() + 10ms;
+  clock.advance(20ms);
+  const auto spin = timers.spin_until(deadline, nullptr);
+  EXPECT_TRUE(spin.reached);
+  EXPECT_TRUE(fired);
+}
+
 // Input that comes during the spin (here: from 100 us before the deadline on) stops it, at
 // the latest at the deadline: the slot then fires from the loop, after the input's handlers.
 TEST_F(AsioTest, InputComingDuringTheSpinStopsItBeforeTheDeadlineFires) {

@@ -58,8 +58,8 @@ void DeadlineTable::on_wake() {
   if (lead_ > Duration::zero() && !due_.empty()) {
     const TimePoint first = *std::min_element(due_.begin(), due_.end());
     if (first > now && first - now <= lead_) {
-      // Over budget, or input came during the spin (the loop reads it first): the deadline
-      // is then waited for exactly.
+      // Over budget, or the spin stopped early (input came: the loop reads it first; or the
+      // clock did not move): the deadline is then waited for exactly.
       const bool afford = spend(now, first - now);
       const auto spin = afford ? timers_.spin_until(first, input_waiting_) : TimerService::Spin{now, false};
       if (!spin.reached) {

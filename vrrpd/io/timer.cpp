@@ -147,8 +147,8 @@ bool AsioTimerService::run_overdue() {
 // The urgent lane is polled between pauses and once more at `at` (a thread preempted across
 // `at` still runs the urgent timers that came due meanwhile first), the stop predicate (a
 // poll() of the sockets) about every 50 us and once more at `at`: input that came during the
-// spin is read before the deadline fires, as the loop would have. Bounded in real time too (lead + 5 ms), for a
-// clock that does not move: then it ends as if stopped.
+// spin is read before the deadline fires, as the loop would have. Bounded in real time too
+// (lead + 5 ms), for a clock that does not move: then it ends as if stopped.
 TimerService::Spin AsioTimerService::spin_until(TimePoint at, const std::function<bool()>& stop) {
   constexpr auto kStopEvery = std::chrono::microseconds{50};
   const auto give_up = std::chrono::steady_clock::now() + spin_lead_ + std::chrono::milliseconds{5};

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # VRRP interop drill (d): Debian's keepalived as the peer of vigil, in both roles, for VRRPv2
-# with PASS authentication (advert_int 1 s), VRRPv3 IPv4 and VRRPv3 IPv6 (advert_int 0.1 s),
-# all multicast. In each: one master
+# with PASS authentication (advert_int 1 s), VRRPv3 IPv4 and VRRPv3 IPv6 (advert_int 0.1 s)
+# multicast, and VRRPv3 IPv4 over unicast peers. In each: one master
 # at a time; the backup takes over on SIGTERM (priority 0) and on a crash (SIGKILL), both
 # ways; the restarted higher priority preempts. Prints the takeover times of both daemons.
 #   Usage: vrrp_interop.sh VIGIL_BINARY
@@ -29,19 +29,32 @@ gone() { ! kill -0 "$1" 2>/dev/null; }
 log_count() { grep -c -- "$2" "$WORK/$1.log" || true; }
 
 summary=()
+# conf NODE PRIORITY: the drill's configuration for NODE (its VERSION, ADVERT, EXTRA); in EXTRA, @SELF@ and @PEER@ stand
+# for NODE's address and the other node's (unicast peers).
+conf() {
+  local node=$1 peer=a
+  [[ $node == a ]] && peer=b
+  vrrp_conf "$node" "$2" "$version" "$advert" "$(sed -e "s/@SELF@/${NODE_IP[$node]}/g" -e "s/@PEER@/${NODE_IP[$peer]}/g" <<<"$extra")"
+}
 # drill LABEL VERSION ADVERT SAMPLE_S EXTRA
 drill() {
   local label=$1 version=$2 advert=$3 sample=$4 extra=$5 t0 kv
   rm -f "$WORK"/*.log
   echo "== $label: vigil (150) master, keepalived (100) backup"
-  vrrp_conf a 150 "$version" "$advert" "$extra"
-  vrrp_conf b 100 "$version" "$advert" "$extra"
+  conf a 150
+  conf b 100
   vigil_start a
   wait_for 10 has_vip a || fail "$label: vigil did not become master"
   keepalived_start b
   wait_for 10 log_has b "Entering BACKUP STATE" || fail "$label: keepalived did not enter BACKUP"
   exactly_one_master "$sample"
   log_has b "Entering MASTER STATE" && fail "$label: keepalived became MASTER beside vigil"
+  if [[ $extra == *unicast_peer* ]]; then  # the adverts really are unicast: no group joined
+    local n
+    for n in a b; do
+      ip netns exec "${P}$n" cat /proc/net/igmp | grep -qi "120000E0" && fail "$label: $n joined 224.0.0.18"
+    done
+  fi
   wait_for 3 client_reaches_is a || fail "$label: client does not reach vigil"
 
   t0=$(now)
@@ -69,8 +82,8 @@ drill() {
   ip -n "${P}a" addr del "$VIP/$VIP_LEN" dev eth0 2>/dev/null || true  # the crash's leftover
 
   echo "== $label: keepalived (150) master, vigil (100) backup"
-  vrrp_conf a 100 "$version" "$advert" "$extra"
-  vrrp_conf b 150 "$version" "$advert" "$extra"
+  conf a 100
+  conf b 150
   keepalived_start b
   wait_for 10 has_vip b || fail "$label: keepalived did not become master"
   vigil_start a
@@ -112,7 +125,11 @@ drill "v2 PASS advert 1s" 2 1 4 "    authentication {
         auth_pass vigil123
     }"
 drill "v3 advert 0.1s" 3 0.1 2 ""
+drill "v3 unicast advert 0.1s" 3 0.1 2 "    unicast_src_ip @SELF@
+    unicast_peer {
+        @PEER@
+    }"
 vip_set 2001:db8::100 64
 drill "v3 IPv6 advert 0.1s" 3 0.1 2 ""
 printf '%s\n' "${summary[@]}"
-echo "PASS: interop with keepalived $(keepalived --version 2>&1 | head -1 | awk '{print $2}') in both roles, v2 PASS, v3 IPv4, v3 IPv6"
+echo "PASS: interop with keepalived $(keepalived --version 2>&1 | head -1 | awk '{print $2}') in both roles, v2 PASS, v3 IPv4, v3 IPv4 unicast, v3 IPv6"
